@@ -1,0 +1,121 @@
+"""Every example satisfies the schema it illustrates."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from jsonschema.exceptions import ValidationError
+from jsonschema.protocols import Validator
+from openapi_schema_validator import (
+    OAS30ReadValidator,
+    OAS30WriteValidator,
+    OAS31Validator,
+    oas30_format_checker,
+    oas31_format_checker,
+)
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT4, DRAFT202012
+
+from generator import pointers, refs, source
+from generator.problems import Problem
+from generator.validation import walk
+from generator.validation.context import Context
+
+RULE = "example-valid"
+
+
+def check(context: Context) -> Iterator[Problem]:
+    factory = _ValidatorFactory(context)
+    for site in walk.example_sites(context.data):
+        holder = refs.lookup(context.data, site.holder)
+        validator = factory.for_schema(context.document, site.schema_pointer, site.direction)
+        if "example" in holder:
+            yield from _errors(
+                context,
+                validator,
+                holder["example"],
+                context.document,
+                pointers.join(site.holder, "example"),
+                site.schema_pointer,
+            )
+        examples = holder.get("examples")
+        if isinstance(examples, dict):
+            for name, example in examples.items():
+                yield from _example_object(
+                    context, validator, example, pointers.join(site.holder, "examples", name), site.schema_pointer
+                )
+    for root_pointer, root in walk.schema_roots(context.data):
+        yield from _schema_examples(context, factory, root_pointer, root)
+
+
+def _example_object(
+    context: Context, validator: Validator, example: Any, at: str, schema_pointer: str
+) -> Iterator[Problem]:
+    document = context.document
+    if isinstance(example, dict) and "$ref" in example:
+        try:
+            target = context.resolver.resolve(example["$ref"], document)
+        except refs.UnresolvableRefError:
+            return  # reported by the references rule
+        example, document, at = target.value, target.document, target.pointer
+    if isinstance(example, dict) and "value" in example:
+        yield from _errors(context, validator, example["value"], document, pointers.join(at, "value"), schema_pointer)
+
+
+def _schema_examples(context: Context, factory: _ValidatorFactory, root_pointer: str, root: Any) -> Iterator[Problem]:
+    for pointer, schema in walk.subschemas(root, root_pointer):
+        values: list[tuple[str, Any]] = []
+        if "example" in schema:
+            values.append((pointers.join(pointer, "example"), schema["example"]))
+        if context.version == "3.1" and isinstance(schema.get("examples"), list):
+            values += [(pointers.join(pointer, "examples", i), v) for i, v in enumerate(schema["examples"])]
+        if values:
+            validator = factory.for_schema(context.document, pointer, "any")
+            for at, value in values:
+                yield from _errors(context, validator, value, context.document, at, pointer)
+
+
+def _errors(
+    context: Context, validator: Validator, value: Any, document: source.SourceDocument, at: str, schema_pointer: str
+) -> Iterator[Problem]:
+    errors: list[ValidationError] = sorted(validator.iter_errors(value), key=lambda e: list(map(str, e.absolute_path)))
+    for error in errors:
+        pointer = pointers.join(at, *error.absolute_path)
+        message = f"{error.message} (the schema is at #{schema_pointer})"
+        yield context.problem(
+            pointer, RULE, message if len(message) < 400 else message[:397] + "...", document=document
+        )
+
+
+class _ValidatorFactory:
+    """Validators for schemas of the spec, with every file of the spec in one registry."""
+
+    def __init__(self, context: Context) -> None:
+        self._context = context
+        spec = DRAFT202012 if context.version == "3.1" else DRAFT4
+        self._spec = spec
+        self._registry: Registry[Any] = Registry(retrieve=self._retrieve)  # type: ignore[call-arg]
+        self._registry = self._registry.with_resource(
+            _uri(context.document), spec.create_resource(context.document.data)
+        )
+
+    def _retrieve(self, uri: str) -> Resource[Any]:
+        for document in self._context.resolver.documents:
+            if _uri(document) == uri:
+                return self._spec.create_resource(document.data)
+        raise LookupError(uri)
+
+    def for_schema(self, document: source.SourceDocument, pointer: str, direction: str) -> Validator:
+        wrapper = {"$ref": f"{_uri(document)}#{pointer}"}
+        validator: Validator
+        if self._context.version == "3.1":
+            validator = OAS31Validator(wrapper, registry=self._registry, format_checker=oas31_format_checker)
+        else:
+            cls = OAS30WriteValidator if direction == "request" else OAS30ReadValidator
+            validator = cls(wrapper, registry=self._registry, format_checker=oas30_format_checker)
+        return validator
+
+
+def _uri(document: source.SourceDocument) -> str:
+    return document.path.resolve().as_uri()

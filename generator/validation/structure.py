@@ -1,0 +1,59 @@
+"""The document against OpenAPI's own JSON Schema, and each schema against its dialect."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError, best_match
+from openapi_spec_validator.schemas import openapi_v30_schema_validator, openapi_v31_schema_validator
+
+from generator import pointers
+from generator.problems import Problem
+from generator.validation import walk
+from generator.validation.context import Context
+
+_SCHEMA_DIALECT = Draft202012Validator(Draft202012Validator.META_SCHEMA)
+
+
+def check(context: Context) -> Iterator[Problem]:
+    validator = openapi_v31_schema_validator if context.version == "3.1" else openapi_v30_schema_validator
+    for error in validator.iter_errors(context.data):
+        yield _problem(context, "", error, "openapi-structure")
+    if context.version == "3.1":
+        # OpenAPI 3.1's own schema leaves Schema Objects open; check them as JSON Schema 2020-12.
+        for pointer, schema in walk.schema_roots(context.data):
+            for error in _SCHEMA_DIALECT.iter_errors(schema):
+                yield _problem(context, pointer, error, "schema-valid")
+
+
+def _problem(context: Context, base: str, error: ValidationError, rule: str) -> Problem:
+    specific = _most_specific(error)
+    pointer = pointers.join(base, *specific.absolute_path)
+    at_key = specific.validator in ("additionalProperties", "unevaluatedProperties")
+    if at_key:
+        unexpected = _unexpected_key(specific)
+        if unexpected is not None:
+            pointer = pointers.join(pointer, unexpected)
+    return context.problem(pointer, rule, _shorten(specific.message), at_key=at_key)
+
+
+def _most_specific(error: ValidationError) -> ValidationError:
+    while error.context:
+        error = best_match(error.context)
+    return error
+
+
+def _unexpected_key(error: ValidationError) -> str | None:
+    instance: Any = error.instance
+    if not isinstance(instance, dict):
+        return None
+    for key in instance:
+        if f"'{key}'" in error.message:
+            return str(key)
+    return None
+
+
+def _shorten(message: str, limit: int = 300) -> str:
+    return message if len(message) <= limit else message[: limit - 3] + "..."

@@ -1,0 +1,134 @@
+"""Finding the parts of an OpenAPI document that rules look at."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from generator import pointers
+
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+# Subschema-holding keywords of JSON Schema, by the shape of what they hold.
+_ONE_SCHEMA = (
+    "additionalProperties",
+    "not",
+    "if",
+    "then",
+    "else",
+    "contains",
+    "propertyNames",
+    "unevaluatedItems",
+    "unevaluatedProperties",
+    "additionalItems",
+)
+_SCHEMA_LIST = ("allOf", "anyOf", "oneOf", "prefixItems")
+_SCHEMA_MAP = ("properties", "patternProperties", "dependentSchemas", "$defs", "definitions")
+_DATA_KEYS = frozenset({"example", "examples", "default", "const", "enum"})
+
+
+@dataclass(frozen=True)
+class Operation:
+    pointer: str
+    path: str
+    method: str
+    value: dict[str, Any]
+    path_item: dict[str, Any]
+
+
+def operations(document: Any) -> Iterator[Operation]:
+    paths = document.get("paths") if isinstance(document, dict) else None
+    if not isinstance(paths, dict):
+        return
+    for path, item in paths.items():
+        if not isinstance(item, dict):
+            continue
+        for method in HTTP_METHODS:
+            operation = item.get(method)
+            if isinstance(operation, dict):
+                yield Operation(pointers.join("", "paths", path, method), path, method, operation, item)
+
+
+def schema_roots(document: Any) -> Iterator[tuple[str, Any]]:
+    """Each schema that is not inside another schema: component schemas and every ``schema``."""
+    components = document.get("components") if isinstance(document, dict) else None
+    schemas = components.get("schemas") if isinstance(components, dict) else None
+    if isinstance(schemas, dict):
+        for name, schema in schemas.items():
+            yield pointers.join("", "components", "schemas", name), schema
+    stack: list[tuple[Any, str]] = [(document, "")]
+    while stack:
+        value, here = stack.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                at = pointers.join(here, key)
+                if key == "schema" and isinstance(item, (dict, bool)):
+                    yield at, item
+                elif key in _DATA_KEYS or key.startswith("x-") or at == "/components/schemas":
+                    continue
+                else:
+                    stack.append((item, at))
+        elif isinstance(value, list):
+            stack.extend((item, pointers.join(here, index)) for index, item in enumerate(value))
+
+
+def subschemas(schema: Any, pointer: str) -> Iterator[tuple[str, Any]]:
+    """``schema`` and every schema nested in it, by JSON Schema's keywords."""
+    stack = [(pointer, schema)]
+    while stack:
+        here, value = stack.pop()
+        if not isinstance(value, dict):
+            continue
+        yield here, value
+        for key in _ONE_SCHEMA:
+            if key in value:
+                stack.append((pointers.join(here, key), value[key]))
+        if "items" in value:
+            items = value["items"]
+            if isinstance(items, list):  # OpenAPI 3.0 / draft 4 tuple form
+                stack.extend((pointers.join(here, "items", i), item) for i, item in enumerate(items))
+            else:
+                stack.append((pointers.join(here, "items"), items))
+        for key in _SCHEMA_LIST:
+            if isinstance(value.get(key), list):
+                stack.extend((pointers.join(here, key, i), item) for i, item in enumerate(value[key]))
+        for key in _SCHEMA_MAP:
+            if isinstance(value.get(key), dict):
+                stack.extend((pointers.join(here, key, name), item) for name, item in value[key].items())
+
+
+@dataclass(frozen=True)
+class ExampleSite:
+    """An example, or a map of Example Objects, next to the schema it must satisfy."""
+
+    holder: str  # pointer of the media type, parameter or header (or schema)
+    schema_pointer: str
+    schema: Any
+    direction: str  # "request", "response", or "any"
+
+
+def example_sites(document: Any) -> Iterator[ExampleSite]:
+    """Media types, parameters and headers that hold a schema and examples for it."""
+    stack: list[tuple[Any, str, str]] = [(document, "", "any")]
+    while stack:
+        value, here, direction = stack.pop()
+        if isinstance(value, dict):
+            schema = value.get("schema")
+            if isinstance(schema, (dict, bool)) and ("example" in value or "examples" in value):
+                yield ExampleSite(here, pointers.join(here, "schema"), schema, direction)
+            for key, item in value.items():
+                at = pointers.join(here, key)
+                if key in _DATA_KEYS or key == "schema" or key.startswith("x-") or at == "/components/schemas":
+                    continue
+                stack.append((item, at, _direction(key, direction)))
+        elif isinstance(value, list):
+            stack.extend((item, pointers.join(here, index), direction) for index, item in enumerate(value))
+
+
+def _direction(key: str, inherited: str) -> str:
+    if key in ("requestBody", "requestBodies", "parameters"):
+        return "request"
+    if key in ("responses", "headers"):
+        return "response"
+    return inherited
