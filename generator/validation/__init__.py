@@ -42,6 +42,8 @@ def validate(path: Path) -> Report:
         problem = Problem(display_path(error.path), line, column, "#", "readable", error.message)
         return Report([problem])
     sources = {display_path(document.path): document}
+    if document.data is None:
+        return Report([locate(document, "", "readable", "the file holds no document")], sources)
     version = _version(document.data)
     if version is None:
         found = document.data.get("openapi") if isinstance(document.data, dict) else None

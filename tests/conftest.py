@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SPEC = ROOT / "spec" / "openapi.yaml"
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    """The project's shared material, beside the project root (or where EXPERIMENTS_SHARED_DIR says)."""
+    path = Path(os.environ.get("EXPERIMENTS_SHARED_DIR", ROOT.parent / "shared"))
+    if not (path / "api-contract.md").is_file():
+        pytest.skip(f"shared material not found at {path} (set EXPERIMENTS_SHARED_DIR)")
+    return path

@@ -1,0 +1,83 @@
+"""``python -m generator validate``: each broken spec gives its located problem, and a non-zero exit."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from generator.cli import main
+from generator.validation import validate
+from tests.conftest import SPEC
+
+CORPUS = Path(__file__).parent / "validation_corpus"
+CASES = sorted(CORPUS.glob("*.yaml"))
+
+
+def _expectation(path: Path) -> tuple[str, int, int] | None:
+    first_line = path.read_text().splitlines()[0]
+    match = re.fullmatch(r"# expect: (\S+)(?: (\d+):(\d+))?", first_line)
+    assert match, f"{path.name} lacks its '# expect:' line"
+    rule, line, column = match.groups()
+    return None if rule == "none" else (rule, int(line), int(column))
+
+
+@pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
+def test_corpus(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(CORPUS)
+    expected = _expectation(path)
+    report = validate(Path(path.name))
+    if expected is None:
+        assert report.problems == []
+        return
+    rule, line, column = expected
+    assert (report.problems[0].rule, report.problems[0].line, report.problems[0].column) == (rule, line, column)
+    assert report.problems[0].file == path.name
+
+
+def test_text_output_has_location_pointer_and_code_frame(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(CORPUS)
+    assert main(["validate", "--spec", "example_wrong_type.yaml"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("example_wrong_type.yaml:25:22: example-valid: 'three' is not of type 'integer'")
+    assert "  at #/paths/~1pets~1{pet_id}/get/responses/200/content/application~1json/example/age\n" in err
+    assert "  > 25 |                 age: three\n" in err
+    assert err.rstrip().endswith("1 problem found")
+
+
+def test_json_output(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(CORPUS)
+    assert main(["validate", "--spec", "dangling_ref.yaml", "--format", "json"]) == 1
+    problems = json.loads(capsys.readouterr().out)["problems"]
+    assert problems == [
+        {
+            "file": "dangling_ref.yaml",
+            "line": 22,
+            "column": 23,
+            "pointer": "#/paths/~1pets~1{pet_id}/get/responses/200/content/application~1json/schema/$ref",
+            "rule": "ref-resolves",
+            "message": "/components/schemas has no 'Pat'",
+        }
+    ]
+
+
+def test_every_problem_of_a_run_is_reported_sorted(tmp_path: Path) -> None:
+    spec = (CORPUS / "valid.yaml").read_text()
+    spec = spec.replace("age: 3", "age: -3").replace("name: Rex", "name: 7")
+    (tmp_path / "two.yaml").write_text(spec)
+    problems = validate(tmp_path / "two.yaml").problems
+    assert [(p.rule, p.line) for p in problems] == [("example-valid", 24), ("example-valid", 25)]
+
+
+def test_module_entry_point_exit_status() -> None:
+    ok = subprocess.run([sys.executable, "-m", "generator", "validate", "--spec", str(SPEC)], capture_output=True)
+    bad = subprocess.run(
+        [sys.executable, "-m", "generator", "validate", "--spec", str(CORPUS / "bad_yaml.yaml")], capture_output=True
+    )
+    assert (ok.returncode, bad.returncode) == (0, 1)
