@@ -1,4 +1,4 @@
-"""``python -m generator``: the command line."""
+"""``python -m generator``: validate the spec, generate code from it, or check generated code for drift."""
 
 from __future__ import annotations
 
@@ -7,30 +7,85 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from generator import __version__
+from generator import __version__, pipeline
+from generator.output.formatting import VerificationError
 from generator.problems import render_json, render_text
+from generator.progress import Progress
+from generator.settings import Settings
 from generator.validation import validate
-
-DEFAULT_SPEC = Path("spec/openapi.yaml")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = Settings.load(spec=args.spec, out=getattr(args, "out", None))
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if args.command == "validate":
+        return _validate(settings, args.format)
+    progress = Progress(pipeline.STEPS)
+    try:
+        if args.command == "generate":
+            outcome = pipeline.generate(settings, progress)
+            progress.finish(
+                f"generated {outcome.files} files ({len(outcome.api.schema_names)} models, "
+                f"{len(outcome.api.operations)} operations) into {settings.out}"
+            )
+            return 0
+        difference = pipeline.check(settings, progress)
+    except pipeline.GenerationFailed as failure:
+        progress.close()
+        _print_problems(failure.problems, failure.sources, args.format)
+        return 1
+    except VerificationError as error:
+        progress.close()
+        print(f"error: {error}\n{error.details}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        progress.close()
+        print("interrupted; the output folder is unchanged", file=sys.stderr)
+        return 130
+    if difference:
+        progress.close()
+        sys.stdout.write(difference)
+        print(
+            f"{settings.out} differs from what {settings.spec.name} makes; run `python -m nox -s regenerate`",
+            file=sys.stderr,
+        )
+        return 1
+    progress.finish(f"{settings.out} is up to date with {settings.spec.name}")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m generator", description=__doc__)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
-    check = commands.add_parser("validate", help="check the spec and report every problem, located")
-    check.add_argument("--spec", type=Path, default=DEFAULT_SPEC, help="the spec file (default: %(default)s)")
-    check.add_argument("--format", choices=("text", "json"), default="text", help="how problems are printed")
-    args = parser.parse_args(argv)
-    return _validate(args.spec, args.format)
+    for name, help_text in (
+        ("validate", "check the spec and report every problem, located"),
+        ("generate", "validate, then regenerate the output folder all at once"),
+        ("check", "regenerate in a temporary place and fail with a diff if the output folder differs"),
+    ):
+        command = commands.add_parser(name, help=help_text)
+        command.add_argument("--spec", type=Path, help="the spec (default: from pyproject.toml, or spec/openapi.yaml)")
+        if name != "validate":
+            command.add_argument("--out", type=Path, help="the output folder (default: generated)")
+        command.add_argument("--format", choices=("text", "json"), default="text", help="how problems are printed")
+    return parser
 
 
-def _validate(spec: Path, output_format: str) -> int:
-    report = validate(spec)
-    if output_format == "json":
-        print(render_json(report.problems))
-    elif report.problems:
-        print(render_text(report.problems, report.sources), file=sys.stderr)
+def _validate(settings: Settings, output_format: str) -> int:
+    report = validate(settings.spec)
+    if report.problems or output_format == "json":
+        _print_problems(report.problems, report.sources, output_format)
     else:
-        print(f"{spec}: valid", file=sys.stderr)
+        print(f"{settings.spec.name}: valid", file=sys.stderr)
     return 0 if report.ok else 1
+
+
+def _print_problems(problems: list, sources: dict, output_format: str) -> None:  # type: ignore[type-arg]
+    if output_format == "json":
+        print(render_json(problems))
+    else:
+        print(render_text(problems, sources), file=sys.stderr)

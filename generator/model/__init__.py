@@ -1,0 +1,1 @@
+"""The intermediate model: what the templates render, independent of how the spec spells it."""

@@ -1,0 +1,110 @@
+"""Python type expressions for schemas, as templates write them in signatures."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from generator import pointers
+from generator.model.normalize import SCHEMAS
+
+
+class CannotRender(Exception):  # noqa: N818 - it is a verdict about the spec, not a failure of ours
+    """A schema that no type expression of ours can say; carries the reason."""
+
+
+# (type, format) -> (annotation, import it needs); the same choices datamodel-code-generator makes
+_FORMATS: dict[tuple[str, str], tuple[str, str | None]] = {
+    ("string", "date-time"): ("AwareDatetime", "from pydantic import AwareDatetime"),
+    ("string", "date"): ("date", "from datetime import date"),
+    ("string", "time"): ("time", "from datetime import time"),
+    ("string", "uuid"): ("UUID", "from uuid import UUID"),
+    ("string", "binary"): ("bytes", None),
+    ("string", "byte"): ("str", None),
+}
+_TYPES = {"string": "str", "integer": "int", "number": "float", "boolean": "bool", "null": "None"}
+
+
+@dataclass
+class Annotation:
+    text: str
+    imports: set[str] = field(default_factory=set)
+    models: set[str] = field(default_factory=set)  # class names of the models module it uses
+
+
+def annotate(schema: Any) -> Annotation:
+    imports: set[str] = set()
+    models: set[str] = set()
+    text = _annotate(schema, imports, models)
+    return Annotation(text, imports, models)
+
+
+def _annotate(schema: Any, imports: set[str], models: set[str]) -> str:
+    if schema is True or schema == {}:
+        imports.add("from typing import Any")
+        return "Any"
+    if not isinstance(schema, dict):
+        raise CannotRender(f"a schema must be an object or a boolean, not {schema!r}")
+    ref = schema.get("$ref")
+    if isinstance(ref, str):
+        name = pointers.split(ref)[-1]
+        if not ref.startswith(f"#{SCHEMAS}/"):
+            raise CannotRender(f"unexpected reference {ref!r}")
+        models.add(name)
+        return name
+    nullable = schema.get("nullable") is True
+    if "const" in schema:
+        imports.add("from typing import Literal")
+        text = f"Literal[{_literal(schema['const'])}]"
+    elif isinstance(schema.get("enum"), list):
+        values = [value for value in schema["enum"] if value is not None]
+        nullable = nullable or None in schema["enum"]
+        imports.add("from typing import Literal")
+        text = f"Literal[{', '.join(_literal(value) for value in values)}]"
+    elif isinstance(alternatives := schema.get("oneOf") or schema.get("anyOf"), list):
+        members = [_annotate(member, imports, models) for member in alternatives]
+        text = " | ".join(dict.fromkeys(members))
+    elif isinstance(schema.get("allOf"), list) and len(schema["allOf"]) == 1:
+        text = _annotate(schema["allOf"][0], imports, models)
+    else:
+        types = schema.get("type")
+        type_list = types if isinstance(types, list) else [types] if isinstance(types, str) else []
+        if "null" in type_list:
+            nullable = True
+        parts = [_annotate_type(kind, schema, imports, models) for kind in type_list if kind != "null"]
+        if not parts:
+            if "properties" in schema or "allOf" in schema:
+                raise CannotRender("an inline object schema here needs a name: move it to components/schemas")
+            imports.add("from typing import Any")
+            parts = ["Any"]
+        text = " | ".join(parts)
+    return f"{text} | None" if nullable and text not in ("Any", "None") else text
+
+
+def _annotate_type(kind: str, schema: dict[str, Any], imports: set[str], models: set[str]) -> str:
+    if kind == "array":
+        items = schema.get("items", True)
+        return f"list[{_annotate(items, imports, models)}]"
+    if kind == "object":
+        if "properties" in schema:
+            raise CannotRender("an inline object schema here needs a name: move it to components/schemas")
+        values = schema.get("additionalProperties", True)
+        if values is False:
+            imports.add("from typing import Any")
+            return "dict[str, Any]"
+        return f"dict[str, {_annotate(values, imports, models)}]"
+    annotation, needed = _FORMATS.get((kind, schema.get("format", "")), (_TYPES.get(kind, ""), None))
+    if not annotation:
+        raise CannotRender(f"unknown type {kind!r}")
+    if needed:
+        imports.add(needed)
+    return annotation
+
+
+def _literal(value: Any) -> str:
+    if isinstance(value, bool) or value is None:
+        return repr(value)
+    if isinstance(value, (int, float, str)):
+        return json.dumps(value) if isinstance(value, str) else repr(value)
+    raise CannotRender(f"an enum value must be a string, a number, a boolean or null, not {value!r}")

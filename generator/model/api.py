@@ -1,0 +1,117 @@
+"""The intermediate model of an API: small, typed, sorted, and free of OpenAPI's spelling."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+ParameterLocation = Literal["path", "query", "header", "cookie"]
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str  # as the spec spells it, on the wire
+    python_name: str
+    location: ParameterLocation
+    required: bool
+    annotation: str
+    description: str
+    json_encoded: bool  # the value travels as JSON text (a parameter with `content: application/json`)
+    style: str
+    explode: bool
+
+
+@dataclass(frozen=True)
+class MediaType:
+    content_type: str
+    annotation: str | None  # None: the body is raw bytes or has no schema
+    json_fields: tuple[str, ...] = ()  # form fields that carry JSON text (from `encoding`)
+
+
+@dataclass(frozen=True)
+class Body:
+    required: bool
+    description: str
+    media_types: tuple[MediaType, ...]
+
+
+@dataclass(frozen=True)
+class Header:
+    name: str
+    python_name: str
+    required: bool
+    annotation: str
+
+
+@dataclass(frozen=True)
+class Link:
+    name: str
+    operation_id: str
+    parameters: tuple[tuple[str, str], ...]  # parameter name -> runtime expression
+
+
+@dataclass(frozen=True)
+class Response:
+    status: str  # "200", "4XX", "default"
+    description: str
+    media_types: tuple[MediaType, ...]
+    headers: tuple[Header, ...]
+    links: tuple[Link, ...]
+
+    @property
+    def is_success(self) -> bool:
+        return self.status.startswith("2")
+
+
+@dataclass(frozen=True)
+class SecurityScheme:
+    name: str
+    kind: str  # "http", "apiKey", "oauth2", "openIdConnect", "mutualTLS"
+    scheme: str | None  # for http: "bearer", "basic"
+    location: str | None  # for apiKey: "header", "query", "cookie"
+    parameter_name: str | None  # for apiKey
+
+
+@dataclass(frozen=True)
+class Operation:
+    operation_id: str
+    python_name: str
+    class_stem: str  # PascalCase, for per-operation classes
+    method: str
+    path: str
+    tag: str
+    summary: str
+    description: str
+    deprecated: bool
+    parameters: tuple[Parameter, ...]
+    body: Body | None
+    responses: tuple[Response, ...]
+    # alternatives, each a set of schemes with their scopes; () means no authentication
+    security: tuple[tuple[tuple[str, tuple[str, ...]], ...], ...]
+
+
+@dataclass(frozen=True)
+class Tag:
+    name: str
+    python_name: str
+    class_stem: str
+    description: str
+    operations: tuple[Operation, ...]
+
+
+@dataclass(frozen=True)
+class Api:
+    title: str
+    version: str
+    description: str
+    servers: tuple[str, ...]
+    tags: tuple[Tag, ...]
+    schema_names: tuple[str, ...]  # the class names of the models module
+    security_schemes: tuple[SecurityScheme, ...]
+    spec_sha256: str
+    spec_path: str
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def operations(self) -> tuple[Operation, ...]:
+        return tuple(op for tag in self.tags for op in tag.operations)

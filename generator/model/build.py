@@ -1,0 +1,224 @@
+"""Building the intermediate model from a normalized document."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from typing import Any
+
+from generator import naming, pointers, refs, source
+from generator.model import api
+from generator.model.annotations import CannotRender, annotate
+from generator.model.normalize import Normalized
+from generator.problems import Problem
+from generator.validation import walk
+from generator.validation.context import Context
+
+DEFAULT_TAG = "default"
+
+
+class Builder:
+    def __init__(self, context: Context, normalized: Normalized, spec_path: str) -> None:
+        self.context = context
+        self.document = normalized.document
+        self.normalized_source = source.SourceDocument(context.document.path, context.document.text, self.document)
+        self.resolver = refs.Resolver(self.normalized_source)
+        self.spec_path = spec_path
+        self.problems: list[Problem] = []
+
+    def build(self) -> api.Api:
+        by_tag: dict[str, list[api.Operation]] = {}
+        for operation in walk.operations(self.document):
+            built = self._operation(operation)
+            if built is not None:
+                by_tag.setdefault(built.tag, []).append(built)
+        tags = tuple(self._tag(name, operations) for name, operations in sorted(by_tag.items()))
+        self._check_collisions(tags)
+        info = self.document.get("info") or {}
+        return api.Api(
+            title=str(info.get("title", "")),
+            version=str(info.get("version", "")),
+            description=str(info.get("description", "")),
+            servers=tuple(str(server.get("url")) for server in self.document.get("servers") or [] if "url" in server),
+            tags=tags,
+            schema_names=tuple(sorted(self.document["components"]["schemas"])),
+            security_schemes=tuple(self._security_schemes()),
+            spec_sha256=hashlib.sha256(self.context.document.text.encode()).hexdigest(),
+            spec_path=self.spec_path,
+        )
+
+    def _tag(self, name: str, operations: list[api.Operation]) -> api.Tag:
+        descriptions = {tag.get("name"): tag.get("description", "") for tag in self.document.get("tags") or []}
+        ordered = tuple(sorted(operations, key=lambda op: (op.path, op.method)))
+        return api.Tag(name, naming.snake_name(name), naming.class_name(name), descriptions.get(name) or "", ordered)
+
+    def _operation(self, found: walk.Operation) -> api.Operation | None:
+        value = found.value
+        operation_id = value.get("operationId") or f"{found.method} {found.path}"
+        tags = value.get("tags") or [DEFAULT_TAG]
+        try:
+            parameters = self._parameters(found)
+            body = self._body(found.pointer, value.get("requestBody"))
+            responses = tuple(
+                self._response(pointers.join(found.pointer, "responses", status), status, response)
+                for status, response in sorted((value.get("responses") or {}).items())
+            )
+        except _Located as error:
+            self.problems.append(self.context.problem(error.pointer, "renderable", error.message))
+            return None
+        security = value.get("security", self.document.get("security") or [])
+        return api.Operation(
+            operation_id=operation_id,
+            python_name=naming.snake_name(operation_id),
+            class_stem=naming.class_name(operation_id),
+            method=found.method,
+            path=found.path,
+            tag=str(tags[0]),
+            summary=str(value.get("summary") or ""),
+            description=str(value.get("description") or ""),
+            deprecated=bool(value.get("deprecated")),
+            parameters=parameters,
+            body=body,
+            responses=responses,
+            security=tuple(
+                tuple((scheme, tuple(scopes)) for scheme, scopes in sorted(requirement.items()))
+                for requirement in security
+            ),
+        )
+
+    def _deref(self, value: Any) -> Any:
+        resolved, _ = self.resolver.deref(value, self.normalized_source)
+        return resolved
+
+    def _parameters(self, found: walk.Operation) -> tuple[api.Parameter, ...]:
+        merged: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {}
+        path_level = pointers.join("/paths", found.path, "parameters")
+        operation_level = pointers.join(found.pointer, "parameters")
+        for base, listed in (
+            (path_level, found.path_item.get("parameters")),
+            (operation_level, found.value.get("parameters")),
+        ):
+            for index, raw in enumerate(listed or []):
+                parameter = self._deref(raw)
+                # the operation's own parameters override the path's of the same name and place
+                merged[(parameter["name"], parameter["in"])] = (pointers.join(base, index), parameter)
+        built = [self._parameter(at, parameter) for at, parameter in merged.values()]
+        order = {"path": 0, "query": 1, "header": 2, "cookie": 3}
+        return tuple(sorted(built, key=lambda p: (order[p.location], not p.required, p.name)))
+
+    def _parameter(self, at: str, parameter: dict[str, Any]) -> api.Parameter:
+        location = parameter["in"]
+        content = parameter.get("content")
+        schema = parameter.get("schema", {})
+        json_encoded = False
+        if isinstance(content, dict) and content:
+            content_type, media = next(iter(content.items()))
+            schema = media.get("schema", {})
+            json_encoded = "json" in content_type
+        annotation = self._annotation(pointers.join(at, "schema"), schema)
+        default_style = "form" if location in ("query", "cookie") else "simple"
+        return api.Parameter(
+            name=parameter["name"],
+            python_name=naming.snake_name(parameter.get("x-python-name") or parameter["name"]),
+            location=location,
+            required=bool(parameter.get("required")) or location == "path",
+            annotation=annotation,
+            description=str(parameter.get("description") or ""),
+            json_encoded=json_encoded,
+            style=str(parameter.get("style", default_style)),
+            explode=bool(parameter.get("explode", parameter.get("style", default_style) == "form")),
+        )
+
+    def _body(self, operation_pointer: str, raw: Any) -> api.Body | None:
+        if raw is None:
+            return None
+        body = self._deref(raw)
+        at = pointers.join(operation_pointer, "requestBody")
+        return api.Body(
+            required=bool(body.get("required")),
+            description=str(body.get("description") or ""),
+            media_types=tuple(self._media_types(at, body.get("content") or {})),
+        )
+
+    def _media_types(self, at: str, content: dict[str, Any]) -> Iterator[api.MediaType]:
+        for content_type, media in sorted(content.items()):
+            schema = (media or {}).get("schema")
+            binary = schema is None or (isinstance(schema, dict) and schema.get("format") == "binary")
+            annotation = None if binary else self._annotation(pointers.join(at, "content", content_type), schema)
+            encoding = (media or {}).get("encoding") or {}
+            json_fields = tuple(sorted(name for name, enc in encoding.items() if "json" in enc.get("contentType", "")))
+            yield api.MediaType(content_type, annotation, json_fields)
+
+    def _response(self, at: str, status: str, raw: Any) -> api.Response:
+        response = self._deref(raw)
+        headers = []
+        for name, header_raw in sorted((response.get("headers") or {}).items()):
+            header = self._deref(header_raw)
+            annotation = self._annotation(pointers.join(at, "headers", name), header.get("schema", {}))
+            headers.append(api.Header(name, naming.snake_name(name), bool(header.get("required")), annotation))
+        links = []
+        for name, link_raw in sorted((response.get("links") or {}).items()):
+            link = self._deref(link_raw)
+            if "operationId" in link:
+                parameters = tuple(sorted((str(k), str(v)) for k, v in (link.get("parameters") or {}).items()))
+                links.append(api.Link(name, link["operationId"], parameters))
+        return api.Response(
+            status=status,
+            description=str(response.get("description") or ""),
+            media_types=tuple(self._media_types(at, response.get("content") or {})),
+            headers=tuple(headers),
+            links=tuple(links),
+        )
+
+    def _annotation(self, at: str, schema: Any) -> str:
+        try:
+            return annotate(schema).text
+        except CannotRender as error:
+            raise _Located(at, str(error)) from None
+
+    def _security_schemes(self) -> Iterator[api.SecurityScheme]:
+        schemes = (self.document.get("components") or {}).get("securitySchemes") or {}
+        for name, raw in sorted(schemes.items()):
+            scheme = self._deref(raw)
+            yield api.SecurityScheme(
+                name, scheme.get("type", ""), scheme.get("scheme"), scheme.get("in"), scheme.get("name")
+            )
+
+    def _check_collisions(self, tags: tuple[api.Tag, ...]) -> None:
+        seen_tags: dict[str, str] = {}
+        for tag in tags:
+            if tag.python_name in seen_tags:
+                self._collision(
+                    "/tags",
+                    f"tags {seen_tags[tag.python_name]!r} and {tag.name!r} would both be named {tag.python_name}",
+                )
+            seen_tags[tag.python_name] = tag.name
+            methods: dict[str, str] = {}
+            for operation in tag.operations:
+                at = pointers.join("/paths", operation.path, operation.method, "operationId")
+                if operation.python_name in methods:
+                    self._collision(
+                        at,
+                        f"operations {methods[operation.python_name]!r} and "
+                        f"{operation.operation_id!r} would both be named {operation.python_name}",
+                    )
+                methods[operation.python_name] = operation.operation_id
+                names: dict[str, str] = {}
+                for parameter in operation.parameters:
+                    if parameter.python_name in names:
+                        self._collision(
+                            pointers.join("/paths", operation.path, operation.method),
+                            f"parameters {names[parameter.python_name]!r} and {parameter.name!r} of "
+                            f"{operation.operation_id} would both be named {parameter.python_name}",
+                        )
+                    names[parameter.python_name] = parameter.name
+
+    def _collision(self, pointer: str, message: str) -> None:
+        self.problems.append(self.context.problem(pointer, "name-collision", message))
+
+
+class _Located(Exception):  # noqa: N818 - internal carrier of a location
+    def __init__(self, pointer: str, message: str) -> None:
+        super().__init__(message)
+        self.pointer = pointer
+        self.message = message

@@ -1,0 +1,209 @@
+"""One self-contained document whose schema names are the Python class names.
+
+Before any code is generated the spec is rewritten so that:
+
+* every schema that code refers to is a component, named by its final class name: schemas of
+  other files and inline object schemas of bodies, responses and parameters are hoisted into
+  ``components/schemas``;
+* every other ``$ref`` to another file is replaced by what it points to;
+* no two schemas end up with the same class name (that is a located problem, not a rename).
+
+datamodel-code-generator then names each model exactly as the component is named, which is what
+lets the server and client templates rely on the names.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any
+
+from generator import naming, pointers, refs, source
+from generator.problems import Problem
+from generator.validation import walk
+from generator.validation.context import Context
+
+SCHEMAS = "/components/schemas"
+_SCHEMA_IN_ONE = frozenset(
+    {
+        "schema",
+        "items",
+        "additionalProperties",
+        "not",
+        "if",
+        "then",
+        "else",
+        "contains",
+        "propertyNames",
+        "unevaluatedItems",
+        "unevaluatedProperties",
+        "additionalItems",
+    }
+)
+_SCHEMA_IN_LIST = frozenset({"allOf", "anyOf", "oneOf", "prefixItems"})
+_SCHEMA_IN_MAP = frozenset({"properties", "patternProperties", "dependentSchemas", "$defs", "definitions"})
+_DATA_KEYS = frozenset({"example", "examples", "default", "const", "enum"})
+
+
+@dataclass
+class Normalized:
+    document: dict[str, Any]
+    problems: list[Problem] = field(default_factory=list)
+    # original location (file path, pointer) of each component schema -> its class name
+    origins: dict[tuple[str, str], str] = field(default_factory=dict)
+
+
+def normalize(context: Context) -> Normalized:
+    return _Normalizer(context).run()
+
+
+class _Normalizer:
+    def __init__(self, context: Context) -> None:
+        self.context = context
+        self.root = context.document
+        self.schemas: dict[str, Any] = {}  # class name -> schema (filled as names are given)
+        self.names: dict[tuple[str, str], str] = {}  # (file, pointer) -> class name
+        self.problems: list[Problem] = []
+
+    def run(self) -> Normalized:
+        data = self.root.data
+        self._name_root_components(data.get("components", {}).get("schemas", {}) or {})
+        document = {key: value for key, value in data.items() if key not in ("paths", "components", "webhooks")}
+        document["paths"] = self._rewrite(data.get("paths", {}), self.root, "/paths", in_schema=False)
+        components = {
+            kind: self._rewrite(items, self.root, pointers.join("/components", kind), in_schema=False)
+            for kind, items in (data.get("components") or {}).items()
+            if kind != "schemas"
+        }
+        for (file, pointer), name in list(self.names.items()):
+            if file == str(self.root.path) and pointer.startswith(SCHEMAS + "/"):
+                raw = refs.lookup(data, pointer)
+                self.schemas[name] = self._rewrite(raw, self.root, pointer, in_schema=True)
+        self._hoist_inline(document["paths"])
+        components["schemas"] = dict(sorted(self.schemas.items()))
+        document["components"] = components
+        origins = dict(self.names)
+        return Normalized(document, self.problems, origins)
+
+    def _name_root_components(self, schemas: dict[str, Any]) -> None:
+        taken: dict[str, str] = {}
+        for original in schemas:
+            name = naming.class_name(original)
+            pointer = pointers.join(SCHEMAS, original)
+            if name in taken:
+                self.problems.append(
+                    self.context.problem(
+                        pointer,
+                        "name-collision",
+                        f"schema {original!r} and schema {taken[name]!r} would both become class {name}",
+                        at_key=True,
+                    )
+                )
+                continue
+            taken[name] = original
+            self.names[(str(self.root.path), pointer)] = name
+
+    def _component_name(self, document: source.SourceDocument, pointer: str) -> str:
+        key = (str(document.path), pointer)
+        if key not in self.names:
+            tokens = [token for token in pointers.split(pointer) if token not in ("components", "schemas", "$defs")]
+            base = naming.class_name(" ".join(tokens[-2:]) if tokens else document.path.stem)
+            name, number = base, 2
+            while name in self.names.values():
+                name, number = f"{base}{number}", number + 1
+            self.names[key] = name
+            target = refs.lookup(document.data, pointer)
+            self.schemas[name] = {}  # reserve it before rewriting, so recursive schemas terminate
+            self.schemas[name] = self._rewrite(target, document, pointer, in_schema=True)
+        return self.names[key]
+
+    def _rewrite(self, value: Any, document: source.SourceDocument, here: str, *, in_schema: bool) -> Any:
+        if isinstance(value, list):
+            return [
+                self._rewrite(item, document, pointers.join(here, i), in_schema=in_schema)
+                for i, item in enumerate(value)
+            ]
+        if not isinstance(value, dict):
+            return value
+        if isinstance(value.get("$ref"), str):
+            return self._rewrite_ref(value, document, in_schema=in_schema)
+        result: dict[str, Any] = {}
+        for key, item in value.items():
+            at = pointers.join(here, key)
+            if key in _DATA_KEYS or key.startswith("x-"):
+                result[key] = copy.deepcopy(item)
+            elif in_schema and key in _SCHEMA_IN_MAP and isinstance(item, dict):
+                result[key] = {
+                    name: self._rewrite(sub, document, pointers.join(at, name), in_schema=True)
+                    for name, sub in item.items()
+                }
+            else:
+                child_in_schema = (in_schema and (key in _SCHEMA_IN_ONE or key in _SCHEMA_IN_LIST)) or key == "schema"
+                result[key] = self._rewrite(item, document, at, in_schema=child_in_schema)
+        return result
+
+    def _rewrite_ref(self, value: dict[str, Any], document: source.SourceDocument, *, in_schema: bool) -> Any:
+        target = self.context.resolver.resolve(value["$ref"], document)
+        if in_schema:
+            key = (str(target.document.path), target.pointer)
+            is_root_component = (
+                target.document is self.root
+                and target.pointer.startswith(SCHEMAS + "/")
+                and target.pointer.count("/") == 3
+            )
+            name = self.names.get(key) if is_root_component else self._component_name(target.document, target.pointer)
+            if name is None:  # a component whose name collided; the problem is reported already
+                return {}
+            siblings = {k: v for k, v in value.items() if k != "$ref"}  # 3.1 allows keywords beside $ref
+            ref = {"$ref": f"#{pointers.join(SCHEMAS, name)}"}
+            return {**ref, **siblings} if siblings else ref
+        if target.document is self.root and value["$ref"].startswith("#"):
+            return dict(value)  # a local ref to a component of the root: kept as it is
+        # A non-schema part of another file: put it in place, its own refs rewritten from there.
+        return self._rewrite(target.value, target.document, target.pointer, in_schema=False)
+
+    def _hoist_inline(self, paths: dict[str, Any]) -> None:
+        """Give inline object schemas of bodies, responses and parameters a component name."""
+        for operation in walk.operations({"paths": paths}):
+            stem = naming.class_name(operation.value.get("operationId") or f"{operation.method} {operation.path}")
+            body = operation.value.get("requestBody")
+            if isinstance(body, dict):
+                for media in (body.get("content") or {}).values():
+                    self._hoist(media, f"{stem}Request")
+            for status, response in (operation.value.get("responses") or {}).items():
+                if isinstance(response, dict):
+                    for media in (response.get("content") or {}).values():
+                        suffix = status.upper() if status.isalnum() else naming.class_name(status)
+                        self._hoist(media, f"{stem}Response{suffix}")
+            for parameter in operation.value.get("parameters") or []:
+                if isinstance(parameter, dict) and "name" in parameter:
+                    self._hoist(parameter, f"{stem}{naming.class_name(parameter['name'])}")
+
+    def _hoist(self, holder: dict[str, Any], name: str) -> None:
+        schema = holder.get("schema")
+        if not _needs_class(schema):
+            return
+        for existing, other in self.schemas.items():
+            if other == schema:  # the same inline schema for several media types: one class
+                holder["schema"] = {"$ref": f"#{pointers.join(SCHEMAS, existing)}"}
+                return
+        unique, number = name, 2
+        while unique in self.schemas:
+            unique, number = f"{name}{number}", number + 1
+        self.schemas[unique] = schema
+        holder["schema"] = {"$ref": f"#{pointers.join(SCHEMAS, unique)}"}
+
+
+def _needs_class(schema: Any) -> bool:
+    """Whether an inline schema is more than a type expression can say."""
+    if not isinstance(schema, dict) or "$ref" in schema:
+        return False
+    if "properties" in schema or "allOf" in schema or "discriminator" in schema:
+        return True
+    if any(isinstance(schema.get(key), list) for key in ("oneOf", "anyOf")):
+        return any(_needs_class(member) for member in schema.get("oneOf", []) + schema.get("anyOf", []))
+    if "items" in schema:
+        return _needs_class(schema["items"])
+    if isinstance(schema.get("additionalProperties"), dict):
+        return _needs_class(schema["additionalProperties"])
+    return False

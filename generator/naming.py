@@ -1,0 +1,35 @@
+"""Turning names from a spec into Python identifiers, the same way everywhere."""
+
+from __future__ import annotations
+
+import keyword
+import re
+
+_WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z0-9])|[A-Z]?[a-z0-9]+|[A-Z]+|[0-9]+")
+# Names a class or module attribute should not take: builtins that generated code uses.
+_RESERVED_CLASS_NAMES = frozenset({"Any", "Annotated", "BaseModel", "Field", "Literal", "None", "RootModel"})
+
+
+def words(name: str) -> list[str]:
+    """The words of a name in any style: ``experiments_list``, ``getPet``, ``pet-info``, ``HTTPError``."""
+    return _WORD.findall(re.sub(r"[^A-Za-z0-9]+", " ", name))
+
+
+def class_name(name: str) -> str:
+    """``PascalCase``, valid as a Python class name."""
+    result = "".join(word[:1].upper() + word[1:] for word in words(name)) or "Model"
+    if result[0].isdigit():
+        result = "Model" + result
+    if result in _RESERVED_CLASS_NAMES:
+        result += "Model"
+    return result
+
+
+def snake_name(name: str) -> str:
+    """``snake_case``, valid as a Python identifier and never a keyword."""
+    result = "_".join(word.lower() for word in words(name)) or "value"
+    if result[0].isdigit():
+        result = "n" + result
+    if keyword.iskeyword(result) or keyword.issoftkeyword(result) or result in ("self", "cls"):
+        result += "_"
+    return result

@@ -1,0 +1,1 @@
+"""Writing generated files: formatting, verifying, publishing all at once, and comparing."""

@@ -1,0 +1,89 @@
+"""The whole run: validate, normalize, model, render, format and verify, then publish or compare."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from generator.model.api import Api
+from generator.model.build import Builder
+from generator.model.normalize import normalize
+from generator.output import drift, formatting, publish
+from generator.problems import Problem, display_path, locate
+from generator.progress import Progress
+from generator.render.models import ModelsError
+from generator.render.tree import render_tree
+from generator.settings import Settings
+from generator.source import SourceDocument
+from generator.validation import validate
+
+STEPS = 5
+
+
+class GenerationFailed(Exception):  # noqa: N818 - the spec's verdict, carried to the command line
+    """The spec cannot be generated from; ``problems`` says why, located."""
+
+    def __init__(self, problems: list[Problem], sources: dict[str, SourceDocument]) -> None:
+        super().__init__(f"{len(problems)} problem(s)")
+        self.problems = sorted(problems)
+        self.sources = sources
+
+
+@dataclass(frozen=True)
+class Outcome:
+    api: Api
+    files: int
+
+
+def generate(settings: Settings, progress: Progress) -> Outcome:
+    """Regenerate ``settings.out``; on any failure it is left exactly as it was."""
+    publish.recover(settings.out)
+    with publish.staging(settings.out) as staged:
+        api, files = _render(settings, progress)
+        with progress.step("formatting"):
+            publish.write_tree(staged, files)
+            formatting.format_and_verify(staged)
+        with progress.step("publishing"):
+            publish.publish(staged, settings.out)
+    return Outcome(api, len(files))
+
+
+def check(settings: Settings, progress: Progress) -> str:
+    """The unified diff from what the spec makes to what ``settings.out`` holds; empty when equal."""
+    publish.recover(settings.out)
+    with publish.staging(settings.out) as staged:
+        _, files = _render(settings, progress)
+        with progress.step("formatting"):
+            publish.write_tree(staged, files)
+            formatting.format_and_verify(staged)
+        with progress.step("comparing"):
+            return drift.diff(staged, settings.out, display_path(settings.out))
+
+
+def _render(settings: Settings, progress: Progress) -> tuple[Api, dict[PurePosixPath, str]]:
+    with progress.step("validating"):
+        report = validate(settings.spec)
+        if report.problems or report.context is None:
+            raise GenerationFailed(report.problems, report.sources)
+    with progress.step("modelling"):
+        normalized = normalize(report.context)
+        builder = Builder(report.context, normalized, _spec_label(settings))
+        api = builder.build()
+        problems = normalized.problems + builder.problems
+        if problems:
+            raise GenerationFailed(problems, report.sources)
+    with progress.step("rendering"):
+        try:
+            files = render_tree(api, normalized.document, settings)
+        except ModelsError as error:
+            problem = locate(report.context.document, "/components/schemas", "renderable", str(error))
+            raise GenerationFailed([problem], report.sources) from None
+    return api, files
+
+
+def _spec_label(settings: Settings) -> str:
+    """The spec's path as the header shows it: relative to the project, never machine-specific."""
+    try:
+        return settings.spec.relative_to(settings.out.parent).as_posix()
+    except ValueError:
+        return Path(settings.spec.name).as_posix()
