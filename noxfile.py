@@ -10,20 +10,32 @@ import nox
 nox.options.reuse_venv = "yes"
 nox.options.sessions = ["tests"]
 
+GENERATED_PACKAGES = ("generated/client/posthog_experiments", "generated/server/posthog_experiments_server")
+
 
 @nox.session
 def regenerate(session: nox.Session) -> None:
-    """Validate the spec (generation and the reference server join as they land)."""
+    """Validate the spec and regenerate generated/ from it (the reference server joins as it lands)."""
     session.install("-e", ".")
     session.run("python", "-m", "generator", "validate")
+    session.run("python", "-m", "generator", "generate")
+
+
+@nox.session
+def check(session: nox.Session) -> None:
+    """Fail with a diff when generated/ is not exactly what the spec makes."""
+    session.install("-e", ".")
+    session.run("python", "-m", "generator", "check")
 
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Lint, type-check, validate the spec, and run the test suite."""
+    """Lint, type-check, check generated/ for drift, and run the test suite."""
     session.install("-e", ".[dev]")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("mypy")
+    session.run("mypy", "--strict", *GENERATED_PACKAGES)
     session.run("python", "-m", "generator", "validate")
+    session.run("python", "-m", "generator", "check")
     session.run("pytest", *session.posargs)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -43,7 +44,7 @@ class Builder:
             tags=tags,
             schema_names=tuple(sorted(self.document["components"]["schemas"])),
             security_schemes=tuple(self._security_schemes()),
-            spec_sha256=hashlib.sha256(self.context.document.text.encode()).hexdigest(),
+            spec_sha256=_content_hash(self.document),
             spec_path=self.spec_path,
         )
 
@@ -215,6 +216,12 @@ class Builder:
 
     def _collision(self, pointer: str, message: str) -> None:
         self.problems.append(self.context.problem(pointer, "name-collision", message))
+
+
+def _content_hash(document: dict[str, Any]) -> str:
+    """A hash of what the spec says, not of how it is written (key order, YAML or JSON, comments)."""
+    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 class _Located(Exception):  # noqa: N818 - internal carrier of a location

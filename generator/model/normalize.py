@@ -6,7 +6,10 @@ Before any code is generated the spec is rewritten so that:
   other files and inline object schemas of bodies, responses and parameters are hoisted into
   ``components/schemas``;
 * every other ``$ref`` to another file is replaced by what it points to;
-* no two schemas end up with the same class name (that is a located problem, not a rename).
+* no two schemas end up with the same class name (that is a located problem, not a rename);
+* schemas whose readOnly or writeOnly fields make requests and responses differ get a request
+  form (see ``directions``);
+* every mapping's keys are sorted, so that the order of keys in the spec changes nothing.
 
 datamodel-code-generator then names each model exactly as the component is named, which is what
 lets the server and client templates rely on the names.
@@ -19,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generator import naming, pointers, refs, source
+from generator.model import directions
 from generator.problems import Problem
 from generator.validation import walk
 from generator.validation.context import Context
@@ -80,10 +84,14 @@ class _Normalizer:
                 raw = refs.lookup(data, pointer)
                 self.schemas[name] = self._rewrite(raw, self.root, pointer, in_schema=True)
         self._hoist_inline(document["paths"])
-        components["schemas"] = dict(sorted(self.schemas.items()))
+        components["schemas"] = self.schemas
         document["components"] = components
-        origins = dict(self.names)
-        return Normalized(document, self.problems, origins)
+        directions.split(document, self._direction_collision)
+        return Normalized(_sorted_keys(document), self.problems, dict(self.names))
+
+    def _direction_collision(self, name: str, message: str) -> None:
+        origin = next((pointer for (_, pointer), given in self.names.items() if given == name), SCHEMAS)
+        self.problems.append(self.context.problem(origin, "name-collision", message, at_key=True))
 
     def _name_root_components(self, schemas: dict[str, Any]) -> None:
         taken: dict[str, str] = {}
@@ -192,6 +200,15 @@ class _Normalizer:
             unique, number = f"{name}{number}", number + 1
         self.schemas[unique] = schema
         holder["schema"] = {"$ref": f"#{pointers.join(SCHEMAS, unique)}"}
+
+
+def _sorted_keys(value: Any) -> Any:
+    """The same data with every mapping's keys in order: the spec's key order must not matter."""
+    if isinstance(value, dict):
+        return {key: _sorted_keys(value[key]) for key in sorted(value)}
+    if isinstance(value, list):
+        return [_sorted_keys(item) for item in value]
+    return value
 
 
 def _needs_class(schema: Any) -> bool:
