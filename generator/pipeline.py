@@ -1,13 +1,11 @@
-"""The whole run: validate, normalize, model, render, format and verify, then publish or compare."""
+"""The whole run: validate (which also builds the model), render, format and verify, then publish or compare."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
 from generator.model.api import Api
-from generator.model.build import Builder
-from generator.model.normalize import normalize
 from generator.output import drift, formatting, publish
 from generator.problems import Problem, display_path, locate
 from generator.progress import Progress
@@ -17,7 +15,7 @@ from generator.settings import Settings
 from generator.source import SourceDocument
 from generator.validation import validate
 
-STEPS = 5
+STEPS = 4
 
 
 class GenerationFailed(Exception):  # noqa: N818 - the spec's verdict, carried to the command line
@@ -63,27 +61,12 @@ def check(settings: Settings, progress: Progress) -> str:
 def _render(settings: Settings, progress: Progress) -> tuple[Api, dict[PurePosixPath, str]]:
     with progress.step("validating"):
         report = validate(settings.spec)
-        if report.problems or report.context is None:
+        if report.problems or report.context is None or report.normalized is None or report.api is None:
             raise GenerationFailed(report.problems, report.sources)
-    with progress.step("modelling"):
-        normalized = normalize(report.context)
-        builder = Builder(report.context, normalized, _spec_label(settings))
-        api = builder.build()
-        problems = normalized.problems + builder.problems
-        if problems:
-            raise GenerationFailed(problems, report.sources)
     with progress.step("rendering"):
         try:
-            files = render_tree(api, normalized.document, settings)
+            files = render_tree(report.api, report.normalized.document, settings)
         except ModelsError as error:
             problem = locate(report.context.document, "/components/schemas", "renderable", str(error))
             raise GenerationFailed([problem], report.sources) from None
-    return api, files
-
-
-def _spec_label(settings: Settings) -> str:
-    """The spec's path as the header shows it: relative to the project, never machine-specific."""
-    try:
-        return settings.spec.relative_to(settings.out.parent).as_posix()
-    except ValueError:
-        return Path(settings.spec.name).as_posix()
+    return report.api, files

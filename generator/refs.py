@@ -51,7 +51,8 @@ class Resolver:
         try:
             value = lookup(document.data, fragment)
         except LookupError as error:
-            raise UnresolvableRefError(ref, str(error)) from None
+            where = "" if document is base else f"in {location}: "
+            raise UnresolvableRefError(ref, f"{where}{error}") from None
         return Target(document, pointers.from_path(pointers.split(fragment)), value)
 
     def deref(self, value: Any, base: source.SourceDocument) -> tuple[Any, source.SourceDocument]:

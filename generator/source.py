@@ -138,7 +138,10 @@ def load(path: Path) -> SourceDocument:
     except FileNotFoundError:
         raise SourceError(path, "file not found") from None
     except UnicodeDecodeError as error:
-        raise SourceError(path, f"not UTF-8 text: {error.reason} at byte {error.start}") from None
+        before = error.object[: error.start]
+        line = before.count(b"\n") + 1
+        column = error.start - (before.rfind(b"\n") + 1) + 1
+        raise SourceError(path, f"not UTF-8 text: {error.reason}", Position(line, column)) from None
     except OSError as error:
         raise SourceError(path, f"cannot read the file: {error.strerror}") from None
     return parse(path, text)

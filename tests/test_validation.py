@@ -15,11 +15,14 @@ from generator.validation import validate
 from tests.conftest import SPEC
 
 CORPUS = Path(__file__).parent / "validation_corpus"
-CASES = sorted(CORPUS.glob("*.yaml"))
+CASES = sorted([*CORPUS.glob("*.yaml"), *CORPUS.glob("*.json")])
 
 
 def _expectation(path: Path) -> tuple[str, int, int] | None:
-    first_line = path.read_text().splitlines()[0]
+    """From the file's first line, or from ``<name>.expect`` beside it (JSON has no comments)."""
+    sidecar = path.with_name(path.name + ".expect")
+    text = sidecar.read_bytes() if sidecar.exists() else path.read_bytes()
+    first_line = text.split(b"\n", 1)[0].decode()
     match = re.fullmatch(r"# expect: (\S+)(?: (\d+):(\d+))?", first_line)
     assert match, f"{path.name} lacks its '# expect:' line"
     rule, line, column = match.groups()
@@ -27,7 +30,7 @@ def _expectation(path: Path) -> tuple[str, int, int] | None:
 
 
 @pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
-def test_corpus(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_corpus(path: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(CORPUS)
     expected = _expectation(path)
     report = validate(Path(path.name))
@@ -37,6 +40,13 @@ def test_corpus(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     rule, line, column = expected
     assert (report.problems[0].rule, report.problems[0].line, report.problems[0].column) == (rule, line, column)
     assert report.problems[0].file == path.name
+    # and generating from it fails the same way, touching nothing
+    out = tmp_path / "generated"
+    out.mkdir()
+    (out / "kept.py").write_text("# from an earlier run\n")
+    assert main(["generate", "--spec", path.name, "--out", str(out)]) == 1
+    assert [p.name for p in tmp_path.iterdir()] == ["generated"]
+    assert [p.name for p in out.iterdir()] == ["kept.py"]
 
 
 def test_text_output_has_location_pointer_and_code_frame(
@@ -81,3 +91,19 @@ def test_module_entry_point_exit_status() -> None:
         [sys.executable, "-m", "generator", "validate", "--spec", str(CORPUS / "bad_yaml.yaml")], capture_output=True
     )
     assert (ok.returncode, bad.returncode) == (0, 1)
+
+
+def test_unreadable_spec_is_a_located_problem(tmp_path: Path) -> None:
+    (tmp_path / "spec.yaml").mkdir()  # a folder where the file should be: cannot be read, even by root
+    problems = validate(tmp_path / "spec.yaml").problems
+    assert [(p.rule, p.line, p.column) for p in problems] == [("readable", 1, 1)]
+    assert "cannot read the file" in problems[0].message
+
+
+def test_missing_spec_is_a_located_problem(tmp_path: Path) -> None:
+    problems = validate(tmp_path / "nowhere.yaml").problems
+    assert [(p.rule, p.message) for p in problems] == [("readable", "file not found")]
+
+
+def test_corpus_is_large_enough() -> None:
+    assert len([case for case in CASES if _expectation(case) is not None]) >= 20

@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator import refs, source
+from generator.model.api import Api
+from generator.model.build import Builder
+from generator.model.normalize import Normalized, normalize
 from generator.problems import Problem, display_path, locate
 from generator.validation import examples, operations, references, spec_validator, structure
 from generator.validation.context import Context
@@ -28,6 +31,9 @@ class Report:
     problems: list[Problem]
     sources: dict[str, source.SourceDocument] = field(default_factory=dict)
     context: Context | None = None
+    # What the last check made along the way, for the generator to go on from:
+    normalized: Normalized | None = None
+    api: Api | None = None
 
     @property
     def ok(self) -> bool:
@@ -67,7 +73,25 @@ def validate(path: Path) -> Report:
         if problems:
             break
     sources.update({display_path(doc.path): doc for doc in context.resolver.documents})
-    return Report(sorted(set(problems)), sources, context)
+    if problems:
+        return Report(sorted(set(problems)), sources, context)
+    # Last: can the generator name and render everything? (normalize and build the model)
+    normalized = normalize(context)
+    builder = Builder(context, normalized, _spec_label(path))
+    api = builder.build()
+    problems = normalized.problems + builder.problems
+    return Report(sorted(set(problems)), sources, context, normalized, None if problems else api)
+
+
+def _spec_label(path: Path) -> str:
+    """The spec's path as generated headers show it: from the project folder, never machine-specific.
+
+    The project folder is the one above the spec's own folder when that is named ``spec`` (as in
+    this repository), else the spec's folder.
+    """
+    resolved = path.resolve()
+    base = resolved.parent.parent if resolved.parent.name == "spec" else resolved.parent
+    return resolved.relative_to(base).as_posix()
 
 
 def _version(data: object) -> str | None:

@@ -20,6 +20,7 @@ def check(context: Context) -> Iterator[Problem]:
         for holder, ref in sorted(refs.iter_refs(document.data)):
             try:
                 target = context.resolver.resolve(ref, document)
+                context.resolver.deref(target.value, target.document)  # a chain of refs must end somewhere
             except refs.UnresolvableRefError as error:
                 yield context.problem(pointers.join(holder, "$ref"), "ref-resolves", error.reason, document=document)
                 continue
