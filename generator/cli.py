@@ -9,7 +9,7 @@ from pathlib import Path
 
 from generator import __version__, pipeline
 from generator.output.formatting import VerificationError
-from generator.problems import render_json, render_text
+from generator.problems import render_json, render_text, summary
 from generator.progress import Progress
 from generator.settings import Settings
 from generator.validation import validate
@@ -28,6 +28,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "generate":
             outcome = pipeline.generate(settings, progress)
+            if outcome.advisory:
+                print(
+                    f"warning: {len(outcome.advisory)} advisory problems ({summary(outcome.advisory)}); "
+                    "`python -m generator validate` lists them",
+                    file=sys.stderr,
+                )
             progress.finish(
                 f"generated {outcome.files} files ({len(outcome.api.schema_names)} models, "
                 f"{len(outcome.api.operations)} operations) into {settings.out}"

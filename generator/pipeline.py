@@ -31,26 +31,27 @@ class GenerationFailed(Exception):  # noqa: N818 - the spec's verdict, carried t
 class Outcome:
     api: Api
     files: int
+    advisory: list[Problem]
 
 
 def generate(settings: Settings, progress: Progress) -> Outcome:
     """Regenerate ``settings.out``; on any failure it is left exactly as it was."""
     publish.recover(settings.out)
     with publish.staging(settings.out) as staged:
-        api, files = _render(settings, progress)
+        api, files, advisory = _render(settings, progress)
         with progress.step("formatting"):
             publish.write_tree(staged, files)
             formatting.format_and_verify(staged)
         with progress.step("publishing"):
             publish.publish(staged, settings.out)
-    return Outcome(api, len(files))
+    return Outcome(api, len(files), advisory)
 
 
 def check(settings: Settings, progress: Progress) -> str:
     """The unified diff from what the spec makes to what ``settings.out`` holds; empty when equal."""
     publish.recover(settings.out)
     with publish.staging(settings.out) as staged:
-        _, files = _render(settings, progress)
+        _, files, _ = _render(settings, progress)
         with progress.step("formatting"):
             publish.write_tree(staged, files)
             formatting.format_and_verify(staged)
@@ -58,15 +59,15 @@ def check(settings: Settings, progress: Progress) -> str:
             return drift.diff(staged, settings.out, display_path(settings.out))
 
 
-def _render(settings: Settings, progress: Progress) -> tuple[Api, dict[PurePosixPath, str]]:
+def _render(settings: Settings, progress: Progress) -> tuple[Api, dict[PurePosixPath, str], list[Problem]]:
     with progress.step("validating"):
         report = validate(settings.spec)
-        if report.problems or report.context is None or report.normalized is None or report.api is None:
-            raise GenerationFailed(report.problems, report.sources)
+        if report.blocking or report.context is None or report.normalized is None or report.api is None:
+            raise GenerationFailed(report.blocking, report.sources)
     with progress.step("rendering"):
         try:
             files = render_tree(report.api, report.normalized.document, settings)
         except ModelsError as error:
             problem = locate(report.context.document, "/components/schemas", "renderable", str(error))
             raise GenerationFailed([problem], report.sources) from None
-    return report.api, files
+    return report.api, files, report.advisory

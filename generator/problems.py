@@ -12,6 +12,11 @@ from generator.source import SourceDocument
 _FRAME_CONTEXT = 1  # lines shown above and below the problem's line
 
 
+# Rules whose findings do not change what code is generated: `validate` reports them and fails,
+# `generate` reports how many there are and goes on.
+ADVISORY_RULES = frozenset({"example-valid", "success-response"})
+
+
 @dataclass(frozen=True, order=True)
 class Problem:
     """One thing wrong with a spec. Sorting orders problems by file, then place in the file."""
@@ -22,6 +27,11 @@ class Problem:
     pointer: str
     rule: str
     message: str
+
+    @property
+    def blocking(self) -> bool:
+        """Whether code cannot be generated while this problem stands."""
+        return self.rule not in ADVISORY_RULES
 
 
 def locate(document: SourceDocument, pointer: str, rule: str, message: str, *, at_key: bool = False) -> Problem:
@@ -42,7 +52,8 @@ def display_path(path: Path) -> str:
 def render_text(problems: Sequence[Problem], sources: dict[str, SourceDocument]) -> str:
     blocks = []
     for problem in sorted(problems):
-        head = f"{problem.file}:{problem.line}:{problem.column}: {problem.rule}: {problem.message}"
+        kind = "" if problem.blocking else " (advisory)"
+        head = f"{problem.file}:{problem.line}:{problem.column}: {problem.rule}{kind}: {problem.message}"
         lines = [head, f"  at {problem.pointer or '#'}"]
         source = sources.get(problem.file)
         if source is not None:
@@ -54,7 +65,16 @@ def render_text(problems: Sequence[Problem], sources: dict[str, SourceDocument])
 
 
 def render_json(problems: Iterable[Problem]) -> str:
-    return json.dumps({"problems": [asdict(problem) for problem in sorted(problems)]}, indent=2)
+    rows = [{**asdict(problem), "blocking": problem.blocking} for problem in sorted(problems)]
+    return json.dumps({"problems": rows}, indent=2)
+
+
+def summary(problems: Sequence[Problem]) -> str:
+    """One line: how many problems of each rule."""
+    counts: dict[str, int] = {}
+    for problem in problems:
+        counts[problem.rule] = counts.get(problem.rule, 0) + 1
+    return ", ".join(f"{rule}: {count}" for rule, count in sorted(counts.items()))
 
 
 def _code_frame(lines: Sequence[str], line: int, column: int) -> list[str]:

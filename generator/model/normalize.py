@@ -47,6 +47,7 @@ _SCHEMA_IN_ONE = frozenset(
 _SCHEMA_IN_LIST = frozenset({"allOf", "anyOf", "oneOf", "prefixItems"})
 _SCHEMA_IN_MAP = frozenset({"properties", "patternProperties", "dependentSchemas", "$defs", "definitions"})
 _DATA_KEYS = frozenset({"example", "examples", "default", "const", "enum"})
+_PROSE_KEYS = frozenset({"description", "summary", "title"})
 
 
 @dataclass
@@ -83,7 +84,7 @@ class _Normalizer:
             if file == str(self.root.path) and pointer.startswith(SCHEMAS + "/"):
                 raw = refs.lookup(data, pointer)
                 self.schemas[name] = self._rewrite(raw, self.root, pointer, in_schema=True)
-        self._hoist_inline(document["paths"])
+        self._hoist_inline(document["paths"], components)
         components["schemas"] = self.schemas
         document["components"] = components
         directions.split(document, self._direction_collision)
@@ -140,6 +141,8 @@ class _Normalizer:
             at = pointers.join(here, key)
             if key in _DATA_KEYS or key.startswith("x-"):
                 result[key] = copy.deepcopy(item)
+            elif key in _PROSE_KEYS and isinstance(item, str):
+                result[key] = _tidy_prose(item)
             elif in_schema and key in _SCHEMA_IN_MAP and isinstance(item, dict):
                 result[key] = {
                     name: self._rewrite(sub, document, pointers.join(at, name), in_schema=True)
@@ -170,22 +173,41 @@ class _Normalizer:
         # A non-schema part of another file: put it in place, its own refs rewritten from there.
         return self._rewrite(target.value, target.document, target.pointer, in_schema=False)
 
-    def _hoist_inline(self, paths: dict[str, Any]) -> None:
-        """Give inline object schemas of bodies, responses and parameters a component name."""
+    def _hoist_inline(self, paths: dict[str, Any], components: dict[str, Any]) -> None:
+        """Give inline object schemas of bodies, responses, parameters and headers a component name."""
         for operation in walk.operations({"paths": paths}):
             stem = naming.class_name(operation.value.get("operationId") or f"{operation.method} {operation.path}")
-            body = operation.value.get("requestBody")
-            if isinstance(body, dict):
-                for media in (body.get("content") or {}).values():
-                    self._hoist(media, f"{stem}Request")
+            self._hoist_body(operation.value.get("requestBody"), f"{stem}Request")
             for status, response in (operation.value.get("responses") or {}).items():
-                if isinstance(response, dict):
-                    for media in (response.get("content") or {}).values():
-                        suffix = status.upper() if status.isalnum() else naming.class_name(status)
-                        self._hoist(media, f"{stem}Response{suffix}")
+                suffix = status.upper() if status.isalnum() else naming.class_name(status)
+                self._hoist_response(response, f"{stem}Response{suffix}")
             for parameter in operation.value.get("parameters") or []:
                 if isinstance(parameter, dict) and "name" in parameter:
                     self._hoist(parameter, f"{stem}{naming.class_name(parameter['name'])}")
+        for name, body in (components.get("requestBodies") or {}).items():
+            self._hoist_body(body, f"{naming.class_name(name)}Body")
+        for name, response in (components.get("responses") or {}).items():
+            self._hoist_response(response, f"{naming.class_name(name)}Response")
+        for name, parameter in (components.get("parameters") or {}).items():
+            if isinstance(parameter, dict):
+                self._hoist(parameter, f"{naming.class_name(name)}Parameter")
+        for name, header in (components.get("headers") or {}).items():
+            if isinstance(header, dict):
+                self._hoist(header, f"{naming.class_name(name)}Header")
+
+    def _hoist_body(self, body: Any, name: str) -> None:
+        if isinstance(body, dict):
+            for media in (body.get("content") or {}).values():
+                if isinstance(media, dict):
+                    self._hoist(media, name)
+
+    def _hoist_response(self, response: Any, name: str) -> None:
+        if not isinstance(response, dict):
+            return
+        self._hoist_body(response, name)
+        for header_name, header in (response.get("headers") or {}).items():
+            if isinstance(header, dict):
+                self._hoist(header, f"{name}{naming.class_name(header_name)}Header")
 
     def _hoist(self, holder: dict[str, Any], name: str) -> None:
         schema = holder.get("schema")
@@ -200,6 +222,11 @@ class _Normalizer:
             unique, number = f"{name}{number}", number + 1
         self.schemas[unique] = schema
         holder["schema"] = {"$ref": f"#{pointers.join(SCHEMAS, unique)}"}
+
+
+def _tidy_prose(text: str) -> str:
+    """Descriptions become docstrings: no trailing spaces, tabs or blank lines at either end."""
+    return "\n".join(line.rstrip() for line in text.expandtabs(4).strip("\n").splitlines())
 
 
 def _sorted_keys(value: Any) -> Any:

@@ -16,8 +16,8 @@ from generator.validation.context import Context
 
 Rule = Callable[[Context], Iterable[Problem]]
 
-# Run in order; a later group runs only when the earlier ones found nothing, since it relies on
-# what they check (a dangling $ref would make the examples rule and the spec validator fail).
+# Run in order; a later group runs only when the earlier ones found nothing blocking, since it
+# relies on what they check (a dangling $ref would make the examples rule and the validator fail).
 _RULE_GROUPS: tuple[tuple[Rule, ...], ...] = (
     (structure.check, references.check),
     (operations.check, examples.check),
@@ -38,6 +38,14 @@ class Report:
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    @property
+    def blocking(self) -> list[Problem]:
+        return [problem for problem in self.problems if problem.blocking]
+
+    @property
+    def advisory(self) -> list[Problem]:
+        return [problem for problem in self.problems if not problem.blocking]
 
 
 def validate(path: Path) -> Report:
@@ -70,17 +78,18 @@ def validate(path: Path) -> Report:
     for group in _RULE_GROUPS:
         for rule in group:
             problems.extend(rule(context))
-        if problems:
+        if any(problem.blocking for problem in problems):
             break
     sources.update({display_path(doc.path): doc for doc in context.resolver.documents})
-    if problems:
+    if any(problem.blocking for problem in problems):
         return Report(sorted(set(problems)), sources, context)
     # Last: can the generator name and render everything? (normalize and build the model)
     normalized = normalize(context)
     builder = Builder(context, normalized, _spec_label(path))
     api = builder.build()
-    problems = normalized.problems + builder.problems
-    return Report(sorted(set(problems)), sources, context, normalized, None if problems else api)
+    problems += normalized.problems + builder.problems
+    blocked = any(problem.blocking for problem in problems)
+    return Report(sorted(set(problems)), sources, context, normalized, None if blocked else api)
 
 
 def _spec_label(path: Path) -> str:
