@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from generator import __version__, pipeline
@@ -19,6 +20,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = Settings.load(spec=args.spec, out=getattr(args, "out", None))
+        if getattr(args, "no_cache", False):
+            settings = replace(settings, cache=None)
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -77,6 +80,7 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument("--spec", type=Path, help="the spec (default: from pyproject.toml, or spec/openapi.yaml)")
         if name != "validate":
             command.add_argument("--out", type=Path, help="the output folder (default: generated)")
+            command.add_argument("--no-cache", action="store_true", help="generate the models anew, ignoring the cache")
         command.add_argument("--format", choices=("text", "json"), default="text", help="how problems are printed")
     return parser
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
+from generator.forked import Forked
 from generator.model.api import Api
 from generator.output import drift, formatting, publish
 from generator.problems import Problem, display_path, locate
@@ -13,7 +14,7 @@ from generator.render.models import ModelsError
 from generator.render.tree import render_tree
 from generator.settings import Settings
 from generator.source import SourceDocument
-from generator.validation import validate
+from generator.validation import check_prerequisites, check_remaining
 
 STEPS = 4
 
@@ -23,7 +24,7 @@ class GenerationFailed(Exception):  # noqa: N818 - the spec's verdict, carried t
 
     def __init__(self, problems: list[Problem], sources: dict[str, SourceDocument]) -> None:
         super().__init__(f"{len(problems)} problem(s)")
-        self.problems = sorted(problems)
+        self.problems = problems
         self.sources = sources
 
 
@@ -61,13 +62,17 @@ def check(settings: Settings, progress: Progress) -> str:
 
 def _render(settings: Settings, progress: Progress) -> tuple[Api, dict[PurePosixPath, str], list[Problem]]:
     with progress.step("validating"):
-        report = validate(settings.spec)
+        report = check_prerequisites(settings.spec)
         if report.blocking or report.context is None or report.normalized is None or report.api is None:
             raise GenerationFailed(report.blocking, report.sources)
-    with progress.step("rendering"):
+    api, document = report.api, report.normalized.document
+    with progress.step("rendering"), Forked(lambda: render_tree(api, document, settings)) as rendering:
+        check_remaining(report)  # beside the rendering, on the other core
+        if report.blocking:
+            raise GenerationFailed(report.blocking, report.sources)
         try:
-            files = render_tree(report.api, report.normalized.document, settings)
+            files = rendering.result()
         except ModelsError as error:
             problem = locate(report.context.document, "/components/schemas", "renderable", str(error))
             raise GenerationFailed([problem], report.sources) from None
-    return report.api, files, report.advisory
+    return api, files, report.advisory

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator.source import SourceDocument
@@ -17,28 +18,68 @@ _FRAME_CONTEXT = 1  # lines shown above and below the problem's line
 ADVISORY_RULES = frozenset({"example-valid", "success-response"})
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Problem:
-    """One thing wrong with a spec. Sorting orders problems by file, then place in the file."""
+    """One thing wrong with a spec, about the value at ``pointer`` in ``file``.
+
+    Its line and column are found only when asked for: on a large spec, finding them costs more
+    than the check that found the problem, and a run that only counts problems never needs them.
+    """
 
     file: str
-    line: int
-    column: int
     pointer: str
     rule: str
     message: str
+    where: Callable[[], tuple[int, int]] = field(compare=False, repr=False)
+
+    @classmethod
+    def at(cls, file: str, line: int, column: int, pointer: str, rule: str, message: str) -> Problem:
+        """A problem whose position is already known."""
+        return cls(file, pointer, rule, message, lambda: (line, column))
+
+    @functools.cached_property
+    def position(self) -> tuple[int, int]:
+        return self.where()
+
+    @property
+    def line(self) -> int:
+        return self.position[0]
+
+    @property
+    def column(self) -> int:
+        return self.position[1]
 
     @property
     def blocking(self) -> bool:
         """Whether code cannot be generated while this problem stands."""
         return self.rule not in ADVISORY_RULES
 
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "pointer": self.pointer,
+            "rule": self.rule,
+            "message": self.message,
+            "blocking": self.blocking,
+        }
+
+
+def in_order(problems: Iterable[Problem]) -> list[Problem]:
+    """Without repeats, by file, then place in the file (which locates every problem)."""
+    unique = set(problems)
+    return sorted(unique, key=lambda p: (p.file, p.line, p.column, p.pointer, p.rule, p.message))
+
 
 def locate(document: SourceDocument, pointer: str, rule: str, message: str, *, at_key: bool = False) -> Problem:
     """A problem about the value (or, with ``at_key``, the key) at ``pointer`` in ``document``."""
-    position = document.key_position(pointer) if at_key else document.position(pointer)
-    line, column = (position.line, position.column) if position else (1, 1)
-    return Problem(display_path(document.path), line, column, "#" + pointer, rule, message)
+
+    def where() -> tuple[int, int]:
+        position = document.key_position(pointer) if at_key else document.position(pointer)
+        return (position.line, position.column) if position else (1, 1)
+
+    return Problem(display_path(document.path), "#" + pointer, rule, message, where)
 
 
 def display_path(path: Path) -> str:
@@ -51,7 +92,7 @@ def display_path(path: Path) -> str:
 
 def render_text(problems: Sequence[Problem], sources: dict[str, SourceDocument]) -> str:
     blocks = []
-    for problem in sorted(problems):
+    for problem in in_order(problems):
         kind = "" if problem.blocking else " (advisory)"
         head = f"{problem.file}:{problem.line}:{problem.column}: {problem.rule}{kind}: {problem.message}"
         lines = [head, f"  at {problem.pointer or '#'}"]
@@ -65,7 +106,7 @@ def render_text(problems: Sequence[Problem], sources: dict[str, SourceDocument])
 
 
 def render_json(problems: Iterable[Problem]) -> str:
-    rows = [{**asdict(problem), "blocking": problem.blocking} for problem in sorted(problems)]
+    rows = [problem.as_dict() for problem in in_order(problems)]
     return json.dumps({"problems": rows}, indent=2)
 
 

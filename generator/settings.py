@@ -18,6 +18,8 @@ class Settings:
     client_package: str = "posthog_experiments"
     client_distribution: str = "posthog-experiments"
     server_package: str = "posthog_experiments_server"
+    # where generated models are kept between runs, keyed by what they depend on; None: no cache
+    cache: Path | None = Path(".cache/experiments-codegen")
 
     @classmethod
     def load(cls, root: Path | None = None, **overrides: Any) -> Settings:
@@ -29,7 +31,9 @@ class Settings:
             raise ValueError(f"unknown settings in [tool.{TABLE}]: {', '.join(unknown)}")
         settings = replace(cls(), **table)
         # Paths of the table are relative to the project; paths given on the command line, to where it runs.
-        anchored: dict[str, Any] = {name: _anchor(root, Path(getattr(settings, name))) for name in _PATHS}
+        anchored: dict[str, Any] = {
+            name: _anchor(root, Path(getattr(settings, name))) for name in _PATHS if getattr(settings, name) is not None
+        }
         given: dict[str, Any] = {
             key: Path(value).absolute() if key in _PATHS else value
             for key, value in overrides.items()
@@ -38,7 +42,7 @@ class Settings:
         return replace(replace(settings, **anchored), **given)
 
 
-_PATHS = ("spec", "out", "templates")
+_PATHS = ("spec", "out", "templates", "cache")
 
 
 def _anchor(root: Path, path: Path) -> Path:

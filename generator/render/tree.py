@@ -33,7 +33,7 @@ def render_tree(api: Api, document: dict[str, Any], settings: Settings) -> dict[
         files[path] = template.render(
             api=api, settings=settings, header=header(api, path.suffix), header_lines=header_lines(api)
         )
-    models = render_models(document, header(api, ".py"), api.schema_names)
+    models = render_models(document, header(api, ".py"), api.schema_names, settings.cache)
     for output in MODELS_MODULES:
         files[PurePosixPath(output.format(**names))] = models
     for output in MARKERS:
