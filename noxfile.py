@@ -39,3 +39,17 @@ def tests(session: nox.Session) -> None:
     session.run("python", "-m", "generator", "validate")
     session.run("python", "-m", "generator", "check")
     session.run("pytest", *session.posargs)
+
+
+@nox.session
+def public_specs(session: nox.Session) -> None:
+    """Generate from the shared public specs and GitHub's REST description; report ruff and mypy."""
+    session.install("-e", ".[dev]")
+    session.run("python", "bench/public_specs.py", *session.posargs)
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Time a regeneration by us and by peer generators on the same inputs (prints a table)."""
+    session.install("-e", ".[dev]")
+    session.run("python", "bench/regenerate.py", *session.posargs)

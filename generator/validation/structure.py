@@ -1,10 +1,17 @@
-"""The document against OpenAPI's own JSON Schema, and each schema against its dialect."""
+"""The document against OpenAPI's own JSON Schema, and each schema against its dialect.
+
+jsonschema-rs answers whether anything is wrong, hundreds of times faster than the pure-Python
+jsonschema; only when something is, does jsonschema run too, for its best-matching, most specific
+error messages. A valid spec, the usual case, pays milliseconds.
+"""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from typing import Any
 
+import jsonschema_rs
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 from openapi_spec_validator.schemas import openapi_v30_schema_validator, openapi_v31_schema_validator
@@ -17,15 +24,29 @@ from generator.validation.context import Context
 _SCHEMA_DIALECT = Draft202012Validator(Draft202012Validator.META_SCHEMA)
 
 
+@functools.cache
+def _fast(version: str) -> jsonschema_rs.Validator:
+    validator = openapi_v31_schema_validator if version == "3.1" else openapi_v30_schema_validator
+    return jsonschema_rs.validator_for(validator.schema)
+
+
+@functools.cache
+def _fast_dialect() -> jsonschema_rs.Validator:
+    return jsonschema_rs.validator_for(Draft202012Validator.META_SCHEMA)
+
+
 def check(context: Context) -> Iterator[Problem]:
-    validator = openapi_v31_schema_validator if context.version == "3.1" else openapi_v30_schema_validator
-    for error in validator.iter_errors(context.data):
-        yield _problem(context, "", error, "openapi-structure")
+    if not _fast(context.version).is_valid(context.data):
+        validator = openapi_v31_schema_validator if context.version == "3.1" else openapi_v30_schema_validator
+        for error in validator.iter_errors(context.data):
+            yield _problem(context, "", error, "openapi-structure")
     if context.version == "3.1":
         # OpenAPI 3.1's own schema leaves Schema Objects open; check them as JSON Schema 2020-12.
+        dialect = _fast_dialect()
         for pointer, schema in walk.schema_roots(context.data):
-            for error in _SCHEMA_DIALECT.iter_errors(schema):
-                yield _problem(context, pointer, error, "schema-valid")
+            if not dialect.is_valid(schema):
+                for error in _SCHEMA_DIALECT.iter_errors(schema):
+                    yield _problem(context, pointer, error, "schema-valid")
 
 
 def _problem(context: Context, base: str, error: ValidationError, rule: str) -> Problem:
