@@ -39,8 +39,9 @@ _OPTIONS: dict[str, Any] = {
     "use_field_description": True,
     "use_double_quotes": True,
     "strict_nullable": True,
-    "keep_model_order": True,
+    "keep_model_order": False,  # models in dependency order: enum defaults need their enum first
     "use_subclass_enum": True,
+    "set_default_enum_member": True,
     "use_type_alias": True,
     "type_mappings": ["string+email=string", "string+idn-email=string", "string+uri=string"],
 }

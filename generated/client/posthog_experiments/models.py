@@ -13,46 +13,9 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from typing_extensions import TypeAliasType
 
 
-class Approval(BaseModel):
-    """
-    One approver's decision.
-    """
-
-    created_at: AwareDatetime
-    created_by: UserBasic
-    decision: ApprovalDecision
-    id: UUID
-    reason: str | None
-
-
 class ApprovalDecision(StrEnum):
     approved = "approved"
     rejected = "rejected"
-
-
-class ApprovalRequiredResponse(BaseModel):
-    """
-    The answer of the approval gate.
-    """
-
-    change_request: ChangeRequest
-    change_request_id: UUID
-    code: ApprovalRequiredResponseCode
-    """
-    `change_request_pending` when the same change already waits.
-    """
-    detail: str
-    message: str
-    """
-    The same text as `detail`.
-    """
-    required_approvers: RequiredApprovers
-    resource_id: str | None
-    """
-    The id of the feature flag, as text.
-    """
-    resource_type: Literal["feature_flag"]
-    status: Literal["approval_required"]
 
 
 class ApprovalRequiredResponseCode(StrEnum):
@@ -62,26 +25,6 @@ class ApprovalRequiredResponseCode(StrEnum):
 
     approval_required = "approval_required"
     change_request_pending = "change_request_pending"
-
-
-class BatchCaptureRequest(BaseModel):
-    """
-    The project token and up to 1000 events.
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-    )
-    api_key: ProjectToken
-    batch: Annotated[list[CaptureEvent], Field(max_length=1000, min_length=1)]
-    historical_migration: bool | None = None
-    """
-    Accepted and ignored.
-    """
-    sent_at: AwareDatetime | None = None
-    """
-    When the client sent the batch.
-    """
 
 
 class CaptureEvent(BaseModel):
@@ -124,53 +67,6 @@ class CaptureResponse(BaseModel):
     status: Literal[1]
 
 
-class ChangeRequest(BaseModel):
-    """
-    A change waiting for approval, or what became of it.
-    """
-
-    action_key: str
-    """
-    The gated action, e.g. `feature_flag.enable` or `feature_flag.update`.
-    """
-    action_version: Annotated[int, Field(ge=1)]
-    applied_at: AwareDatetime | None
-    applied_by: UserBasic | None
-    apply_error: str | None
-    approvals: list[Approval]
-    can_approve: bool
-    can_cancel: bool
-    created_at: AwareDatetime
-    created_by: UserBasic
-    expires_at: AwareDatetime
-    """
-    Fourteen days after creation, unless decided before.
-    """
-    id: UUID
-    intent: dict[str, Any]
-    """
-    The change to apply once approved.
-    """
-    intent_display: dict[str, Any]
-    """
-    The change, described for people.
-    """
-    is_requester: bool
-    policy_snapshot: dict[str, Any]
-    """
-    The policy as it was when the request was made.
-    """
-    resource_id: str | None
-    resource_type: str
-    result_data: dict[str, Any] | None
-    state: ChangeRequestState
-    updated_at: AwareDatetime
-    user_decision: ChangeRequestUserDecision
-    validated_at: AwareDatetime | None
-    validation_errors: dict[str, Any] | None
-    validation_status: ChangeRequestValidationStatus
-
-
 class ChangeRequestState(StrEnum):
     pending = "pending"
     approved = "approved"
@@ -193,45 +89,6 @@ class ChangeRequestValidationStatus(StrEnum):
     stale = "stale"
 
 
-class Cohort(BaseModel):
-    """
-    A group of persons defined by what they did.
-    """
-
-    count: Annotated[int | None, Field(ge=0)]
-    """
-    How many persons are in it, once calculated.
-    """
-    created_at: AwareDatetime
-    created_by: UserBasic
-    deleted: bool
-    description: Annotated[str, Field(max_length=1000)]
-    errors_calculating: Annotated[int, Field(ge=0)]
-    experiment_set: list[int]
-    """
-    The experiments this cohort is the exposure cohort of.
-    """
-    filters: CohortFilters
-    groups: list[dict[str, Any]]
-    """
-    The older form of conditions; empty for cohorts defined by `filters`.
-    """
-    id: int
-    is_calculating: bool
-    is_static: bool
-    last_calculation: AwareDatetime | None
-    name: Annotated[str, Field(max_length=400)]
-    query: dict[str, Any] | None
-
-
-class CohortFilters(BaseModel):
-    """
-    The cohort's conditions.
-    """
-
-    properties: PropertyGroup
-
-
 CredibleInterval = TypeAliasType("CredibleInterval", tuple[float, float])
 """
 The lower and upper bound of a 95 % credible interval.
@@ -242,6 +99,18 @@ CredibleIntervals = TypeAliasType("CredibleIntervals", dict[str, CredibleInterva
 """
 The 95 % credible interval of each variant's rate, by variant key.
 """
+
+
+class ErrorType(StrEnum):
+    """
+    The kind of error.
+    """
+
+    validation_error = "validation_error"
+    authentication_error = "authentication_error"
+    invalid_request = "invalid_request"
+    throttled_error = "throttled_error"
+    server_error = "server_error"
 
 
 class Error(BaseModel):
@@ -269,96 +138,6 @@ class Error(BaseModel):
     """
 
 
-class ErrorType(StrEnum):
-    """
-    The kind of error.
-    """
-
-    validation_error = "validation_error"
-    authentication_error = "authentication_error"
-    invalid_request = "invalid_request"
-    throttled_error = "throttled_error"
-    server_error = "server_error"
-
-
-class Experiment(BaseModel):
-    """
-    An experiment as the server stores it.
-    """
-
-    archived: bool
-    created_at: AwareDatetime
-    created_by: UserBasic
-    description: Annotated[str | None, Field(max_length=400)]
-    end_date: AwareDatetime | None
-    """
-    When it ended; null while it runs.
-    """
-    exposure_cohort: int | None
-    """
-    The id of the exposure cohort, once made.
-    """
-    feature_flag: MinimalFeatureFlag
-    feature_flag_key: str
-    filters: ExperimentFilters
-    id: int
-    name: Annotated[str, Field(max_length=400)]
-    parameters: ExperimentParameters | None
-    """
-    The parameters as sent; defaults are not written into them.
-    """
-    secondary_metrics: list[SecondaryMetric] | None
-    start_date: AwareDatetime | None
-    """
-    When it was launched; null while a draft.
-    """
-    updated_at: AwareDatetime
-
-
-class ExperimentFilters(BaseModel):
-    """
-    A metric, in PostHog's insight filter form. `insight` chooses the comparison (`FUNNELS` or
-    `TRENDS`; absent means trends); `events` (and `actions`) are the steps of a funnel or the
-    series of a trend. On the experiment itself `properties` must be empty. Keys not listed
-    here are kept as sent.
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-    )
-    actions: Annotated[list[FilterEntity] | None, Field(max_length=100)] = None
-    date_from: str | None = None
-    """
-    Ignored for experiments, whose window is their start and end dates.
-    """
-    date_to: str | None = None
-    """
-    Ignored for experiments, whose window is their start and end dates.
-    """
-    events: Annotated[list[FilterEntity] | None, Field(max_length=100)] = None
-    filter_test_accounts: bool | None = None
-    """
-    Leave out events of the project's test accounts.
-    """
-    funnel_window_days: Annotated[int | None, Field(ge=1, le=365)] = None
-    """
-    Days a person has to go through all steps of a funnel.
-    """
-    funnel_window_interval: Annotated[int | None, Field(ge=1)] = None
-    """
-    Length of the funnel window, in `funnel_window_interval_unit`.
-    """
-    funnel_window_interval_unit: ExperimentFiltersFunnelWindowIntervalUnit | None = None
-    """
-    Unit of `funnel_window_interval`.
-    """
-    insight: Annotated[str | None, Field(max_length=40)] = None
-    """
-    `FUNNELS` or `TRENDS`, in any case.
-    """
-    properties: PropertyFilters | None = None
-
-
 class ExperimentFiltersFunnelWindowIntervalUnit(StrEnum):
     """
     Unit of `funnel_window_interval`.
@@ -370,59 +149,6 @@ class ExperimentFiltersFunnelWindowIntervalUnit(StrEnum):
     day = "day"
     week = "week"
     month = "month"
-
-
-class ExperimentParameters(BaseModel):
-    """
-    The experiment's settings. The keys below are the ones the server acts on; any other key
-    (for example what PostHog's app stores from its sample-size calculator) is kept as sent.
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-    )
-    aggregation_group_type_index: Annotated[int | None, Field(ge=0, le=4)] = None
-    """
-    Compare groups of this group type instead of persons. Null compares persons.
-    """
-    custom_exposure_filter: ExperimentFilters | None = None
-    """
-    Count as exposed those who did this event (a filter with one entity) instead of those
-    with a `$feature_flag_called` event for the flag. Trend metrics only.
-    """
-    feature_flag_variants: Annotated[list[ExperimentVariant] | None, Field(max_length=10)] = None
-    """
-    The variants: between 2 and 10, one of them `control`, rollout percentages adding up to
-    100. Left out or empty, the flag gets `control` and `test` at 50 % each.
-    """
-    minimum_detectable_effect: Annotated[float | None, Field(ge=0.0)] = None
-    """
-    The smallest effect, in percent, the experiment is meant to detect.
-    """
-    recommended_running_time: Annotated[float | None, Field(ge=0.0)] = None
-    """
-    The number of days the planner recommended.
-    """
-    recommended_sample_size: Annotated[float | None, Field(ge=0.0)] = None
-    """
-    The number of participants the planner recommended.
-    """
-
-
-class ExperimentResultsResponse(BaseModel):
-    """
-    The results of the primary metric.
-    """
-
-    is_cached: bool
-    """
-    Whether the result was read from the cache.
-    """
-    last_refresh: AwareDatetime
-    """
-    When the result was computed.
-    """
-    result: ExperimentResult
 
 
 class ExperimentStats(BaseModel):
@@ -476,6 +202,548 @@ class ExperimentVariant(BaseModel):
     """
 
 
+FeatureFlagKey = TypeAliasType(
+    "FeatureFlagKey", Annotated[str, Field(max_length=400, min_length=1, pattern="^[a-zA-Z0-9_-]+$")]
+)
+"""
+The key of the experiment's feature flag: letters, digits, `-` and `_`. It must not be in
+use by another (not deleted) flag of the project. It never changes after creation.
+"""
+
+
+class FeatureFlagMultivariate(BaseModel):
+    """
+    The variants of a multivariate flag.
+    """
+
+    variants: list[ExperimentVariant]
+
+
+class FilterEntityType(StrEnum):
+    """
+    Whether `id` names an event or an action.
+    """
+
+    events = "events"
+    actions = "actions"
+
+
+class FunnelStepType(StrEnum):
+    events = "events"
+    actions = "actions"
+
+
+class FunnelStep(BaseModel):
+    """
+    One step of a funnel, for one variant.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    action_id: str | int
+    average_conversion_time: float | None = None
+    """
+    Seconds from the previous step, on average.
+    """
+    breakdown: list[str] | None = None
+    breakdown_value: list[str]
+    """
+    The variant key, in a one-element list.
+    """
+    converted_people_url: str | None = None
+    count: Annotated[int, Field(ge=0)]
+    custom_name: str | None = None
+    dropped_people_url: str | None = None
+    median_conversion_time: float | None = None
+    """
+    Seconds from the previous step, the median.
+    """
+    name: str
+    order: Annotated[int, Field(ge=0)]
+    people: list[str] | None = None
+    type: FunnelStepType
+
+
+class FunnelVariantResult(BaseModel):
+    """
+    How many of a variant's participants converted.
+    """
+
+    failure_count: Annotated[int, Field(ge=0)]
+    key: str
+    success_count: Annotated[int, Field(ge=0)]
+
+
+Probability = TypeAliasType("Probability", Annotated[float, Field(ge=0.0, le=1.0)])
+"""
+A probability, from 0 to 1.
+"""
+
+
+ProjectToken = TypeAliasType("ProjectToken", Annotated[str, Field(max_length=200, min_length=1)])
+"""
+The project's public token (`phc_...`), as the SDKs are configured with it.
+"""
+
+
+class PropertyFilter(BaseModel):
+    """
+    One condition on a property.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    key: str | int
+    """
+    The property name (or, for behavioral cohort filters, the event or action).
+    """
+    operator: str | None = None
+    """
+    How to compare, e.g. `exact`, `is_not`, `icontains`, `gt`.
+    """
+    type: str | None = None
+    """
+    Where the property lives, e.g. `event`, `person`, `cohort`, `behavioral`.
+    """
+    value: Any | None = None
+    """
+    The value or values to compare with.
+    """
+
+
+class PropertyGroupType(StrEnum):
+    AND = "AND"
+    OR = "OR"
+
+
+class PropertyGroup(BaseModel):
+    """
+    A group of conditions joined with AND or OR; groups nest.
+    """
+
+    type: PropertyGroupType
+    values: list[PropertyGroup | PropertyFilter]
+
+
+class RequiredApprovers(BaseModel):
+    """
+    Who must approve. Empty when the change request was already waiting.
+    """
+
+    quorum: Annotated[int | None, Field(ge=1)] = None
+    """
+    How many approvals are needed.
+    """
+    roles: list[UUID] | None = None
+    """
+    Ids of the roles whose members may approve.
+    """
+    users: list[int] | None = None
+    """
+    Ids of the users who may approve.
+    """
+
+
+class RequiresFlagImplementationResponse(BaseModel):
+    """
+    Whether recent events lack the flag's information.
+    """
+
+    result: bool
+    """
+    True when none of the sampled events carries a `$feature/...` property.
+    """
+
+
+class SampleRatioMismatch(BaseModel):
+    """
+    Not in PostHog. A chi-squared test of the participants per variant against the configured
+    split; `detected` when the p-value is below 0.001, a sign that assignment or exposure
+    logging is broken.
+    """
+
+    detected: bool
+    expected: dict[str, Probability]
+    """
+    The configured share of each variant, from 0 to 1.
+    """
+    observed: dict[str, int]
+    """
+    The participants counted in each variant.
+    """
+    p_value: Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+class SignificanceCode(StrEnum):
+    """
+    Why the result is or is not significant: `not_enough_exposure` (a variant has fewer than
+    100 participants), `low_win_probability` (no variant is best with probability 0.9),
+    `high_loss` (expected loss 0.01 or more), `high_p_value` (p-value 0.05 or more).
+    """
+
+    significant = "significant"
+    not_enough_exposure = "not_enough_exposure"
+    low_win_probability = "low_win_probability"
+    high_loss = "high_loss"
+    high_p_value = "high_p_value"
+
+
+class SingleCaptureRequest(CaptureEvent):
+    """
+    The project token and one event.
+    """
+
+    api_key: ProjectToken
+
+
+class TrendSeries(BaseModel):
+    """
+    One series of a trend, for one variant.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    action: dict[str, Any] | None = None
+    """
+    The event or action counted.
+    """
+    breakdown_value: str
+    """
+    The variant key.
+    """
+    count: float
+    data: list[float]
+    """
+    The value per day.
+    """
+    days: list[date]
+    label: str
+    labels: list[str]
+
+
+class TrendVariantResult(BaseModel):
+    """
+    A variant's event count and its exposure.
+    """
+
+    absolute_exposure: Annotated[int, Field(ge=0)]
+    """
+    Exposed participants.
+    """
+    count: Annotated[int, Field(ge=0)]
+    """
+    Events over the window, rounded down.
+    """
+    exposure: Annotated[float, Field(ge=0.0)]
+    """
+    Exposed participants relative to control (control is 1).
+    """
+    key: str
+
+
+class UserBasic(BaseModel):
+    """
+    A user, in short.
+    """
+
+    distinct_id: Annotated[str | None, Field(max_length=200)]
+    email: Annotated[str, Field(max_length=254)]
+    first_name: Annotated[str, Field(max_length=150)]
+    id: int
+    is_email_verified: bool | None
+    last_name: Annotated[str, Field(max_length=150)]
+    uuid: UUID
+
+
+VariantProbabilities = TypeAliasType("VariantProbabilities", dict[str, Probability])
+"""
+The probability that each variant is the best, by variant key.
+"""
+
+
+class Approval(BaseModel):
+    """
+    One approver's decision.
+    """
+
+    created_at: AwareDatetime
+    created_by: UserBasic
+    decision: ApprovalDecision
+    id: UUID
+    reason: str | None
+
+
+class BatchCaptureRequest(BaseModel):
+    """
+    The project token and up to 1000 events.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    api_key: ProjectToken
+    batch: Annotated[list[CaptureEvent], Field(max_length=1000, min_length=1)]
+    historical_migration: bool | None = None
+    """
+    Accepted and ignored.
+    """
+    sent_at: AwareDatetime | None = None
+    """
+    When the client sent the batch.
+    """
+
+
+CaptureRequest = TypeAliasType("CaptureRequest", SingleCaptureRequest | BatchCaptureRequest)
+"""
+One event, or a batch.
+"""
+
+
+class ChangeRequest(BaseModel):
+    """
+    A change waiting for approval, or what became of it.
+    """
+
+    action_key: str
+    """
+    The gated action, e.g. `feature_flag.enable` or `feature_flag.update`.
+    """
+    action_version: Annotated[int, Field(ge=1)]
+    applied_at: AwareDatetime | None
+    applied_by: UserBasic | None
+    apply_error: str | None
+    approvals: list[Approval]
+    can_approve: bool
+    can_cancel: bool
+    created_at: AwareDatetime
+    created_by: UserBasic
+    expires_at: AwareDatetime
+    """
+    Fourteen days after creation, unless decided before.
+    """
+    id: UUID
+    intent: dict[str, Any]
+    """
+    The change to apply once approved.
+    """
+    intent_display: dict[str, Any]
+    """
+    The change, described for people.
+    """
+    is_requester: bool
+    policy_snapshot: dict[str, Any]
+    """
+    The policy as it was when the request was made.
+    """
+    resource_id: str | None
+    resource_type: str
+    result_data: dict[str, Any] | None
+    state: ChangeRequestState
+    updated_at: AwareDatetime
+    user_decision: ChangeRequestUserDecision
+    validated_at: AwareDatetime | None
+    validation_errors: dict[str, Any] | None
+    validation_status: ChangeRequestValidationStatus
+
+
+class CohortFilters(BaseModel):
+    """
+    The cohort's conditions.
+    """
+
+    properties: PropertyGroup
+
+
+class FeatureFlagGroup(BaseModel):
+    """
+    A release condition.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    properties: list[PropertyFilter]
+    rollout_percentage: Annotated[int | None, Field(ge=0, le=100)]
+    variant: str | None = None
+    """
+    Force this variant for those who match.
+    """
+
+
+class FunnelExperimentResult(BaseModel):
+    """
+    Conversion through the funnel, per variant.
+    """
+
+    credible_intervals: CredibleIntervals
+    expected_loss: Annotated[float, Field(ge=0.0, le=1.0)]
+    """
+    The conversion the winner is expected to lose if it is not in fact best.
+    """
+    filters: dict[str, Any]
+    """
+    The filter that was computed.
+    """
+    insight: list[list[FunnelStep]]
+    """
+    The funnel's steps, one list per variant.
+    """
+    probability: VariantProbabilities
+    sample_ratio_mismatch: SampleRatioMismatch | None = None
+    significance_code: SignificanceCode
+    significant: bool
+    variants: list[FunnelVariantResult]
+
+
+PropertyFilters = TypeAliasType("PropertyFilters", list[PropertyFilter] | PropertyGroup)
+"""
+Conditions on properties, as a list (all must hold) or as a nested group.
+"""
+
+
+class SecondaryExperimentResult(BaseModel):
+    """
+    The value per variant (a funnel's conversion rate, rounded to three decimals, or a trend's
+    count), with the significance fields when they can be computed.
+    """
+
+    credible_intervals: CredibleIntervals | None = None
+    expected_loss: Annotated[float | None, Field(ge=0.0, le=1.0)] = None
+    """
+    For funnel metrics.
+    """
+    filters: dict[str, Any]
+    insight: list[list[FunnelStep] | TrendSeries]
+    p_value: Annotated[float | None, Field(ge=0.0, le=1.0)] = None
+    """
+    For trend metrics.
+    """
+    probability: VariantProbabilities | None = None
+    result: dict[str, float]
+    """
+    The value per variant key.
+    """
+    significance_code: SignificanceCode | None = None
+    significant: bool | None = None
+    variants: list[FunnelVariantResult | TrendVariantResult] | None = None
+
+
+class SecondaryResultsResponse(BaseModel):
+    """
+    The results of one secondary metric.
+    """
+
+    is_cached: bool
+    last_refresh: AwareDatetime
+    result: SecondaryExperimentResult
+
+
+class TrendExperimentResult(BaseModel):
+    """
+    Event counts per exposed user, per variant.
+    """
+
+    credible_intervals: CredibleIntervals
+    filters: dict[str, Any]
+    """
+    The filter that was computed.
+    """
+    insight: list[TrendSeries]
+    """
+    The trend's series, one per variant.
+    """
+    p_value: Annotated[float, Field(ge=0.0, le=1.0)]
+    """
+    Poisson test of control against the test variant with the most events.
+    """
+    probability: VariantProbabilities
+    sample_ratio_mismatch: SampleRatioMismatch | None = None
+    significance_code: SignificanceCode
+    significant: bool
+    variants: list[TrendVariantResult]
+
+
+class ApprovalRequiredResponse(BaseModel):
+    """
+    The answer of the approval gate.
+    """
+
+    change_request: ChangeRequest
+    change_request_id: UUID
+    code: ApprovalRequiredResponseCode
+    """
+    `change_request_pending` when the same change already waits.
+    """
+    detail: str
+    message: str
+    """
+    The same text as `detail`.
+    """
+    required_approvers: RequiredApprovers
+    resource_id: str | None
+    """
+    The id of the feature flag, as text.
+    """
+    resource_type: Literal["feature_flag"]
+    status: Literal["approval_required"]
+
+
+class Cohort(BaseModel):
+    """
+    A group of persons defined by what they did.
+    """
+
+    count: Annotated[int | None, Field(ge=0)]
+    """
+    How many persons are in it, once calculated.
+    """
+    created_at: AwareDatetime
+    created_by: UserBasic
+    deleted: bool
+    description: Annotated[str, Field(max_length=1000)]
+    errors_calculating: Annotated[int, Field(ge=0)]
+    experiment_set: list[int]
+    """
+    The experiments this cohort is the exposure cohort of.
+    """
+    filters: CohortFilters
+    groups: list[dict[str, Any]]
+    """
+    The older form of conditions; empty for cohorts defined by `filters`.
+    """
+    id: int
+    is_calculating: bool
+    is_static: bool
+    last_calculation: AwareDatetime | None
+    name: Annotated[str, Field(max_length=400)]
+    query: dict[str, Any] | None
+
+
+ExperimentResult = TypeAliasType("ExperimentResult", FunnelExperimentResult | TrendExperimentResult)
+"""
+A funnel comparison or a trend comparison, by the metric's kind.
+"""
+
+
+class ExperimentResultsResponse(BaseModel):
+    """
+    The results of the primary metric.
+    """
+
+    is_cached: bool
+    """
+    Whether the result was read from the cache.
+    """
+    last_refresh: AwareDatetime
+    """
+    When the result was computed.
+    """
+    result: ExperimentResult
+
+
 class ExposureCohortResponse(BaseModel):
     """
     The exposure cohort just made.
@@ -499,39 +767,6 @@ class FeatureFlagFilters(BaseModel):
     """
     A JSON payload per variant key.
     """
-
-
-class FeatureFlagGroup(BaseModel):
-    """
-    A release condition.
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-    )
-    properties: list[PropertyFilter]
-    rollout_percentage: Annotated[int | None, Field(ge=0, le=100)]
-    variant: str | None = None
-    """
-    Force this variant for those who match.
-    """
-
-
-FeatureFlagKey = TypeAliasType(
-    "FeatureFlagKey", Annotated[str, Field(max_length=400, min_length=1, pattern="^[a-zA-Z0-9_-]+$")]
-)
-"""
-The key of the experiment's feature flag: letters, digits, `-` and `_`. It must not be in
-use by another (not deleted) flag of the project. It never changes after creation.
-"""
-
-
-class FeatureFlagMultivariate(BaseModel):
-    """
-    The variants of a multivariate flag.
-    """
-
-    variants: list[ExperimentVariant]
 
 
 class FilterEntity(BaseModel):
@@ -573,87 +808,6 @@ class FilterEntity(BaseModel):
     """
 
 
-class FilterEntityType(StrEnum):
-    """
-    Whether `id` names an event or an action.
-    """
-
-    events = "events"
-    actions = "actions"
-
-
-class FunnelExperimentResult(BaseModel):
-    """
-    Conversion through the funnel, per variant.
-    """
-
-    credible_intervals: CredibleIntervals
-    expected_loss: Annotated[float, Field(ge=0.0, le=1.0)]
-    """
-    The conversion the winner is expected to lose if it is not in fact best.
-    """
-    filters: dict[str, Any]
-    """
-    The filter that was computed.
-    """
-    insight: list[list[FunnelStep]]
-    """
-    The funnel's steps, one list per variant.
-    """
-    probability: VariantProbabilities
-    sample_ratio_mismatch: SampleRatioMismatch | None = None
-    significance_code: SignificanceCode
-    significant: bool
-    variants: list[FunnelVariantResult]
-
-
-class FunnelStep(BaseModel):
-    """
-    One step of a funnel, for one variant.
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-    )
-    action_id: str | int
-    average_conversion_time: float | None = None
-    """
-    Seconds from the previous step, on average.
-    """
-    breakdown: list[str] | None = None
-    breakdown_value: list[str]
-    """
-    The variant key, in a one-element list.
-    """
-    converted_people_url: str | None = None
-    count: Annotated[int, Field(ge=0)]
-    custom_name: str | None = None
-    dropped_people_url: str | None = None
-    median_conversion_time: float | None = None
-    """
-    Seconds from the previous step, the median.
-    """
-    name: str
-    order: Annotated[int, Field(ge=0)]
-    people: list[str] | None = None
-    type: FunnelStepType
-
-
-class FunnelStepType(StrEnum):
-    events = "events"
-    actions = "actions"
-
-
-class FunnelVariantResult(BaseModel):
-    """
-    How many of a variant's participants converted.
-    """
-
-    failure_count: Annotated[int, Field(ge=0)]
-    key: str
-    success_count: Annotated[int, Field(ge=0)]
-
-
 class MinimalFeatureFlag(BaseModel):
     """
     The experiment's feature flag, in short.
@@ -676,6 +830,136 @@ class MinimalFeatureFlag(BaseModel):
     """
     The id of the project the flag belongs to.
     """
+
+
+class ExperimentFilters(BaseModel):
+    """
+    A metric, in PostHog's insight filter form. `insight` chooses the comparison (`FUNNELS` or
+    `TRENDS`; absent means trends); `events` (and `actions`) are the steps of a funnel or the
+    series of a trend. On the experiment itself `properties` must be empty. Keys not listed
+    here are kept as sent.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    actions: Annotated[list[FilterEntity] | None, Field(max_length=100)] = None
+    date_from: str | None = None
+    """
+    Ignored for experiments, whose window is their start and end dates.
+    """
+    date_to: str | None = None
+    """
+    Ignored for experiments, whose window is their start and end dates.
+    """
+    events: Annotated[list[FilterEntity] | None, Field(max_length=100)] = None
+    filter_test_accounts: bool | None = None
+    """
+    Leave out events of the project's test accounts.
+    """
+    funnel_window_days: Annotated[int | None, Field(ge=1, le=365)] = None
+    """
+    Days a person has to go through all steps of a funnel.
+    """
+    funnel_window_interval: Annotated[int | None, Field(ge=1)] = None
+    """
+    Length of the funnel window, in `funnel_window_interval_unit`.
+    """
+    funnel_window_interval_unit: ExperimentFiltersFunnelWindowIntervalUnit | None = None
+    """
+    Unit of `funnel_window_interval`.
+    """
+    insight: Annotated[str | None, Field(max_length=40)] = None
+    """
+    `FUNNELS` or `TRENDS`, in any case.
+    """
+    properties: PropertyFilters | None = None
+
+
+class ExperimentParameters(BaseModel):
+    """
+    The experiment's settings. The keys below are the ones the server acts on; any other key
+    (for example what PostHog's app stores from its sample-size calculator) is kept as sent.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    aggregation_group_type_index: Annotated[int | None, Field(ge=0, le=4)] = None
+    """
+    Compare groups of this group type instead of persons. Null compares persons.
+    """
+    custom_exposure_filter: ExperimentFilters | None = None
+    """
+    Count as exposed those who did this event (a filter with one entity) instead of those
+    with a `$feature_flag_called` event for the flag. Trend metrics only.
+    """
+    feature_flag_variants: Annotated[list[ExperimentVariant] | None, Field(max_length=10)] = None
+    """
+    The variants: between 2 and 10, one of them `control`, rollout percentages adding up to
+    100. Left out or empty, the flag gets `control` and `test` at 50 % each.
+    """
+    minimum_detectable_effect: Annotated[float | None, Field(ge=0.0)] = None
+    """
+    The smallest effect, in percent, the experiment is meant to detect.
+    """
+    recommended_running_time: Annotated[float | None, Field(ge=0.0)] = None
+    """
+    The number of days the planner recommended.
+    """
+    recommended_sample_size: Annotated[float | None, Field(ge=0.0)] = None
+    """
+    The number of participants the planner recommended.
+    """
+
+
+class SecondaryMetric(BaseModel):
+    """
+    A further metric, compared between variants like the primary one.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+    filters: ExperimentFilters
+    name: Annotated[str | None, Field(max_length=400)] = None
+    """
+    What the metric is called.
+    """
+
+
+class Experiment(BaseModel):
+    """
+    An experiment as the server stores it.
+    """
+
+    archived: bool
+    created_at: AwareDatetime
+    created_by: UserBasic
+    description: Annotated[str | None, Field(max_length=400)]
+    end_date: AwareDatetime | None
+    """
+    When it ended; null while it runs.
+    """
+    exposure_cohort: int | None
+    """
+    The id of the exposure cohort, once made.
+    """
+    feature_flag: MinimalFeatureFlag
+    feature_flag_key: str
+    filters: ExperimentFilters
+    id: int
+    name: Annotated[str, Field(max_length=400)]
+    parameters: ExperimentParameters | None
+    """
+    The parameters as sent; defaults are not written into them.
+    """
+    secondary_metrics: list[SecondaryMetric] | None
+    start_date: AwareDatetime | None
+    """
+    When it was launched; null while a draft.
+    """
+    updated_at: AwareDatetime
 
 
 class PaginatedExperimentList(BaseModel):
@@ -747,290 +1031,6 @@ class ExperimentInput(PatchedExperimentInput):
     What the experiment is called.
     """
     feature_flag_key: FeatureFlagKey
-
-
-Probability = TypeAliasType("Probability", Annotated[float, Field(ge=0.0, le=1.0)])
-"""
-A probability, from 0 to 1.
-"""
-
-
-ProjectToken = TypeAliasType("ProjectToken", Annotated[str, Field(max_length=200, min_length=1)])
-"""
-The project's public token (`phc_...`), as the SDKs are configured with it.
-"""
-
-
-class PropertyFilter(BaseModel):
-    """
-    One condition on a property.
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-    )
-    key: str | int
-    """
-    The property name (or, for behavioral cohort filters, the event or action).
-    """
-    operator: str | None = None
-    """
-    How to compare, e.g. `exact`, `is_not`, `icontains`, `gt`.
-    """
-    type: str | None = None
-    """
-    Where the property lives, e.g. `event`, `person`, `cohort`, `behavioral`.
-    """
-    value: Any | None = None
-    """
-    The value or values to compare with.
-    """
-
-
-class PropertyGroup(BaseModel):
-    """
-    A group of conditions joined with AND or OR; groups nest.
-    """
-
-    type: PropertyGroupType
-    values: list[PropertyGroup | PropertyFilter]
-
-
-PropertyFilters = TypeAliasType("PropertyFilters", list[PropertyFilter] | PropertyGroup)
-"""
-Conditions on properties, as a list (all must hold) or as a nested group.
-"""
-
-
-class PropertyGroupType(StrEnum):
-    AND = "AND"
-    OR = "OR"
-
-
-class RequiredApprovers(BaseModel):
-    """
-    Who must approve. Empty when the change request was already waiting.
-    """
-
-    quorum: Annotated[int | None, Field(ge=1)] = None
-    """
-    How many approvals are needed.
-    """
-    roles: list[UUID] | None = None
-    """
-    Ids of the roles whose members may approve.
-    """
-    users: list[int] | None = None
-    """
-    Ids of the users who may approve.
-    """
-
-
-class RequiresFlagImplementationResponse(BaseModel):
-    """
-    Whether recent events lack the flag's information.
-    """
-
-    result: bool
-    """
-    True when none of the sampled events carries a `$feature/...` property.
-    """
-
-
-class SampleRatioMismatch(BaseModel):
-    """
-    Not in PostHog. A chi-squared test of the participants per variant against the configured
-    split; `detected` when the p-value is below 0.001, a sign that assignment or exposure
-    logging is broken.
-    """
-
-    detected: bool
-    expected: dict[str, Probability]
-    """
-    The configured share of each variant, from 0 to 1.
-    """
-    observed: dict[str, int]
-    """
-    The participants counted in each variant.
-    """
-    p_value: Annotated[float, Field(ge=0.0, le=1.0)]
-
-
-class SecondaryExperimentResult(BaseModel):
-    """
-    The value per variant (a funnel's conversion rate, rounded to three decimals, or a trend's
-    count), with the significance fields when they can be computed.
-    """
-
-    credible_intervals: CredibleIntervals | None = None
-    expected_loss: Annotated[float | None, Field(ge=0.0, le=1.0)] = None
-    """
-    For funnel metrics.
-    """
-    filters: dict[str, Any]
-    insight: list[list[FunnelStep] | TrendSeries]
-    p_value: Annotated[float | None, Field(ge=0.0, le=1.0)] = None
-    """
-    For trend metrics.
-    """
-    probability: VariantProbabilities | None = None
-    result: dict[str, float]
-    """
-    The value per variant key.
-    """
-    significance_code: SignificanceCode | None = None
-    significant: bool | None = None
-    variants: list[FunnelVariantResult | TrendVariantResult] | None = None
-
-
-class SecondaryMetric(BaseModel):
-    """
-    A further metric, compared between variants like the primary one.
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-    )
-    filters: ExperimentFilters
-    name: Annotated[str | None, Field(max_length=400)] = None
-    """
-    What the metric is called.
-    """
-
-
-class SecondaryResultsResponse(BaseModel):
-    """
-    The results of one secondary metric.
-    """
-
-    is_cached: bool
-    last_refresh: AwareDatetime
-    result: SecondaryExperimentResult
-
-
-class SignificanceCode(StrEnum):
-    """
-    Why the result is or is not significant: `not_enough_exposure` (a variant has fewer than
-    100 participants), `low_win_probability` (no variant is best with probability 0.9),
-    `high_loss` (expected loss 0.01 or more), `high_p_value` (p-value 0.05 or more).
-    """
-
-    significant = "significant"
-    not_enough_exposure = "not_enough_exposure"
-    low_win_probability = "low_win_probability"
-    high_loss = "high_loss"
-    high_p_value = "high_p_value"
-
-
-class SingleCaptureRequest(CaptureEvent):
-    """
-    The project token and one event.
-    """
-
-    api_key: ProjectToken
-
-
-CaptureRequest = TypeAliasType("CaptureRequest", SingleCaptureRequest | BatchCaptureRequest)
-"""
-One event, or a batch.
-"""
-
-
-class TrendExperimentResult(BaseModel):
-    """
-    Event counts per exposed user, per variant.
-    """
-
-    credible_intervals: CredibleIntervals
-    filters: dict[str, Any]
-    """
-    The filter that was computed.
-    """
-    insight: list[TrendSeries]
-    """
-    The trend's series, one per variant.
-    """
-    p_value: Annotated[float, Field(ge=0.0, le=1.0)]
-    """
-    Poisson test of control against the test variant with the most events.
-    """
-    probability: VariantProbabilities
-    sample_ratio_mismatch: SampleRatioMismatch | None = None
-    significance_code: SignificanceCode
-    significant: bool
-    variants: list[TrendVariantResult]
-
-
-ExperimentResult = TypeAliasType("ExperimentResult", FunnelExperimentResult | TrendExperimentResult)
-"""
-A funnel comparison or a trend comparison, by the metric's kind.
-"""
-
-
-class TrendSeries(BaseModel):
-    """
-    One series of a trend, for one variant.
-    """
-
-    model_config = ConfigDict(
-        extra="allow",
-    )
-    action: dict[str, Any] | None = None
-    """
-    The event or action counted.
-    """
-    breakdown_value: str
-    """
-    The variant key.
-    """
-    count: float
-    data: list[float]
-    """
-    The value per day.
-    """
-    days: list[date]
-    label: str
-    labels: list[str]
-
-
-class TrendVariantResult(BaseModel):
-    """
-    A variant's event count and its exposure.
-    """
-
-    absolute_exposure: Annotated[int, Field(ge=0)]
-    """
-    Exposed participants.
-    """
-    count: Annotated[int, Field(ge=0)]
-    """
-    Events over the window, rounded down.
-    """
-    exposure: Annotated[float, Field(ge=0.0)]
-    """
-    Exposed participants relative to control (control is 1).
-    """
-    key: str
-
-
-class UserBasic(BaseModel):
-    """
-    A user, in short.
-    """
-
-    distinct_id: Annotated[str | None, Field(max_length=200)]
-    email: Annotated[str, Field(max_length=254)]
-    first_name: Annotated[str, Field(max_length=150)]
-    id: int
-    is_email_verified: bool | None
-    last_name: Annotated[str, Field(max_length=150)]
-    uuid: UUID
-
-
-VariantProbabilities = TypeAliasType("VariantProbabilities", dict[str, Probability])
-"""
-The probability that each variant is the best, by variant key.
-"""
 
 
 PropertyGroup.model_rebuild()

@@ -11,10 +11,10 @@ class File(BaseModel):
     path: str
 
 
+class Page(BaseModel):
+    url: str
+
+
 class Hit(BaseModel):
     score: float | str | None = None
     target: Page | File
-
-
-class Page(BaseModel):
-    url: str

@@ -7,16 +7,6 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 
-class Team(BaseModel):
-    name: str
-    owner: User
-
-
-class TeamRequest(BaseModel):
-    name: str
-    owner: UserRequest
-
-
 class User(BaseModel):
     email: str
     id: int
@@ -25,3 +15,13 @@ class User(BaseModel):
 class UserRequest(BaseModel):
     email: str
     password: str
+
+
+class Team(BaseModel):
+    name: str
+    owner: User
+
+
+class TeamRequest(BaseModel):
+    name: str
+    owner: UserRequest
