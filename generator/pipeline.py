@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 from generator.forked import Forked
 from generator.model.api import Api
@@ -37,27 +39,27 @@ class Outcome:
 
 def generate(settings: Settings, progress: Progress) -> Outcome:
     """Regenerate ``settings.out``; on any failure it is left exactly as it was."""
+    with _staged(settings, progress) as (staged, outcome), progress.step("publishing"):
+        publish.publish(staged, settings.out)
+    return outcome
+
+
+def check(settings: Settings, progress: Progress) -> str:
+    """The unified diff from what the spec makes to what ``settings.out`` holds; empty when equal."""
+    with _staged(settings, progress) as (staged, _), progress.step("comparing"):
+        return drift.diff(staged, settings.out, display_path(settings.out))
+
+
+@contextlib.contextmanager
+def _staged(settings: Settings, progress: Progress) -> Iterator[tuple[Path, Outcome]]:
+    """The whole output, rendered, formatted and verified in a staging folder beside the real one."""
     publish.recover(settings.out)
     with publish.staging(settings.out) as staged:
         api, files, advisory = _render(settings, progress)
         with progress.step("formatting"):
             publish.write_tree(staged, files)
             formatting.format_and_verify(staged)
-        with progress.step("publishing"):
-            publish.publish(staged, settings.out)
-    return Outcome(api, len(files), advisory)
-
-
-def check(settings: Settings, progress: Progress) -> str:
-    """The unified diff from what the spec makes to what ``settings.out`` holds; empty when equal."""
-    publish.recover(settings.out)
-    with publish.staging(settings.out) as staged:
-        _, files, _ = _render(settings, progress)
-        with progress.step("formatting"):
-            publish.write_tree(staged, files)
-            formatting.format_and_verify(staged)
-        with progress.step("comparing"):
-            return drift.diff(staged, settings.out, display_path(settings.out))
+        yield staged, Outcome(api, len(files), advisory)
 
 
 def _render(settings: Settings, progress: Progress) -> tuple[Api, dict[PurePosixPath, str], list[Problem]]:

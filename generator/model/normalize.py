@@ -28,25 +28,10 @@ from generator.validation import walk
 from generator.validation.context import Context
 
 SCHEMAS = "/components/schemas"
-_SCHEMA_IN_ONE = frozenset(
-    {
-        "schema",
-        "items",
-        "additionalProperties",
-        "not",
-        "if",
-        "then",
-        "else",
-        "contains",
-        "propertyNames",
-        "unevaluatedItems",
-        "unevaluatedProperties",
-        "additionalItems",
-    }
-)
-_SCHEMA_IN_LIST = frozenset({"allOf", "anyOf", "oneOf", "prefixItems"})
-_SCHEMA_IN_MAP = frozenset({"properties", "patternProperties", "dependentSchemas", "$defs", "definitions"})
-_DATA_KEYS = frozenset({"example", "examples", "default", "const", "enum"})
+_SCHEMA_IN_ONE = frozenset({"schema", "items", *walk.ONE_SCHEMA})
+_SCHEMA_IN_LIST = frozenset(walk.SCHEMA_LIST)
+_SCHEMA_IN_MAP = frozenset(walk.SCHEMA_MAP)
+_DATA_KEYS = walk.DATA_KEYS
 _PROSE_KEYS = frozenset({"description", "summary", "title"})
 
 

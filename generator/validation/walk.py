@@ -11,7 +11,7 @@ from generator import pointers
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 # Subschema-holding keywords of JSON Schema, by the shape of what they hold.
-_ONE_SCHEMA = (
+ONE_SCHEMA = (
     "additionalProperties",
     "not",
     "if",
@@ -23,9 +23,10 @@ _ONE_SCHEMA = (
     "unevaluatedProperties",
     "additionalItems",
 )
-_SCHEMA_LIST = ("allOf", "anyOf", "oneOf", "prefixItems")
-_SCHEMA_MAP = ("properties", "patternProperties", "dependentSchemas", "$defs", "definitions")
-_DATA_KEYS = frozenset({"example", "examples", "default", "const", "enum"})
+SCHEMA_LIST = ("allOf", "anyOf", "oneOf", "prefixItems")
+SCHEMA_MAP = ("properties", "patternProperties", "dependentSchemas", "$defs", "definitions")
+# Keys whose values are data, not spec.
+DATA_KEYS = frozenset({"example", "examples", "default", "const", "enum"})
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ def schema_roots(document: Any) -> Iterator[tuple[str, Any]]:
                 at = pointers.join(here, key)
                 if key == "schema" and isinstance(item, (dict, bool)):
                     yield at, item
-                elif key in _DATA_KEYS or key.startswith("x-") or at == "/components/schemas":
+                elif key in DATA_KEYS or key.startswith("x-") or at == "/components/schemas":
                     continue
                 else:
                     stack.append((item, at))
@@ -81,7 +82,7 @@ def subschemas(schema: Any, pointer: str) -> Iterator[tuple[str, Any]]:
         if not isinstance(value, dict):
             continue
         yield here, value
-        for key in _ONE_SCHEMA:
+        for key in ONE_SCHEMA:
             if key in value:
                 stack.append((pointers.join(here, key), value[key]))
         if "items" in value:
@@ -90,10 +91,10 @@ def subschemas(schema: Any, pointer: str) -> Iterator[tuple[str, Any]]:
                 stack.extend((pointers.join(here, "items", i), item) for i, item in enumerate(items))
             else:
                 stack.append((pointers.join(here, "items"), items))
-        for key in _SCHEMA_LIST:
+        for key in SCHEMA_LIST:
             if isinstance(value.get(key), list):
                 stack.extend((pointers.join(here, key, i), item) for i, item in enumerate(value[key]))
-        for key in _SCHEMA_MAP:
+        for key in SCHEMA_MAP:
             if isinstance(value.get(key), dict):
                 stack.extend((pointers.join(here, key, name), item) for name, item in value[key].items())
 
@@ -119,7 +120,7 @@ def example_sites(document: Any) -> Iterator[ExampleSite]:
                 yield ExampleSite(here, pointers.join(here, "schema"), schema, direction)
             for key, item in value.items():
                 at = pointers.join(here, key)
-                if key in _DATA_KEYS or key == "schema" or key.startswith("x-") or at == "/components/schemas":
+                if key in DATA_KEYS or key == "schema" or key.startswith("x-") or at == "/components/schemas":
                     continue
                 stack.append((item, at, _direction(key, direction)))
         elif isinstance(value, list):
