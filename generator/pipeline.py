@@ -6,6 +6,9 @@ import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Any
+
+import yaml
 
 from generator.forked import Forked
 from generator.model.api import Api
@@ -13,7 +16,7 @@ from generator.output import drift, formatting, publish
 from generator.problems import Problem, display_path, locate
 from generator.progress import Progress
 from generator.render.models import ModelsError
-from generator.render.tree import render_tree
+from generator.render.tree import Spec, render_tree
 from generator.settings import Settings
 from generator.source import SourceDocument
 from generator.validation import check_prerequisites, check_remaining
@@ -68,7 +71,8 @@ def _render(settings: Settings, progress: Progress) -> tuple[Api, dict[PurePosix
         if report.blocking or report.context is None or report.normalized is None or report.api is None:
             raise GenerationFailed(report.blocking, report.sources)
     api, document = report.api, report.normalized.document
-    with progress.step("rendering"), Forked(lambda: render_tree(api, document, settings)) as rendering:
+    spec = _served_spec(report.context.document, document, len(report.context.resolver.documents) > 1)
+    with progress.step("rendering"), Forked(lambda: render_tree(api, document, spec, settings)) as rendering:
         check_remaining(report)  # beside the rendering, on the other core
         if report.blocking:
             raise GenerationFailed(report.blocking, report.sources)
@@ -78,3 +82,10 @@ def _render(settings: Settings, progress: Progress) -> tuple[Api, dict[PurePosix
             problem = locate(report.context.document, "/components/schemas", "renderable", str(error))
             raise GenerationFailed([problem], report.sources) from None
     return api, files, report.advisory
+
+
+def _served_spec(source: SourceDocument, bundled: dict[str, Any], several_files: bool) -> Spec:
+    """The spec's own text when it is one file; the bundled document when it spans several."""
+    if several_files:
+        return Spec(yaml.safe_dump(bundled, sort_keys=False, allow_unicode=True), bundled)
+    return Spec(source.text, source.data)

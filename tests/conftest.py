@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "spec" / "openapi.yaml"
+# The generated server package, as the reference server imports it.
+sys.path.insert(0, str(ROOT / "generated" / "server"))
 
 
 @pytest.fixture(scope="session")

@@ -68,7 +68,12 @@ def test_key_order_changes_nothing(fixture: str, tmp_path: Path) -> None:
         data = yaml.safe_load(path.read_text())
         path.write_text(yaml.safe_dump(_reversed_keys(data), sort_keys=False))
     generate(copy / "spec.yaml", copy / "generated")
-    assert drift.diff(GOLDEN / fixture / "expected", copy / "generated", "generated") == ""
+    # The served copy of the spec is the spec's own text, so it follows its key order; nothing else may.
+    expected = tmp_path / "expected"
+    shutil.copytree(GOLDEN / fixture / "expected", expected)
+    for tree in (expected, copy / "generated"):
+        (tree / "server" / "posthog_experiments_server" / "openapi.yaml").unlink()
+    assert drift.diff(expected, copy / "generated", "generated") == ""
 
 
 def test_committed_output_is_what_our_spec_makes() -> None:

@@ -53,7 +53,11 @@ def test_generated_models_import(generated: dict[str, Path], name: str, monkeypa
 
 
 def test_generated_code_passes_ruff_and_mypy_strict(generated: dict[str, Path]) -> None:
-    packages = [str(out / "client" / "posthog_experiments") for out in generated.values()]
+    packages = [
+        str(out / side / package)
+        for out in generated.values()
+        for side, package in (("client", "posthog_experiments"), ("server", "posthog_experiments_server"))
+    ]
     ruff = subprocess.run(
         [sys.executable, "-m", "ruff", "check", "--no-cache", *map(str, generated.values())],
         capture_output=True,

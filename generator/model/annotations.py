@@ -33,11 +33,46 @@ class Annotation:
     models: set[str] = field(default_factory=set)  # class names of the models module it uses
 
 
-def annotate(schema: Any) -> Annotation:
+# JSON Schema keyword -> pydantic Field argument, for the constraints a value itself carries
+_CONSTRAINTS = {
+    "minimum": "ge",
+    "maximum": "le",
+    "exclusiveMinimum": "gt",
+    "exclusiveMaximum": "lt",
+    "minLength": "min_length",
+    "maxLength": "max_length",
+    "minItems": "min_length",
+    "maxItems": "max_length",
+    "pattern": "pattern",
+    "multipleOf": "multiple_of",
+}
+
+
+def annotate(schema: Any, *, constrained: bool = False) -> Annotation:
+    """The type of ``schema``; with ``constrained``, wrapped in ``Annotated[..., Field(...)]`` for its limits."""
     imports: set[str] = set()
     models: set[str] = set()
     text = _annotate(schema, imports, models)
+    if constrained and isinstance(schema, dict):
+        arguments = [
+            f"{argument}={_literal(schema[keyword]) if keyword == 'pattern' else repr(schema[keyword])}"
+            for keyword, argument in _CONSTRAINTS.items()
+            if keyword in schema and not isinstance(schema[keyword], bool)
+        ]
+        if arguments:
+            imports.update({"from typing import Annotated", "from pydantic import Field"})
+            text = f"Annotated[{text}, Field({', '.join(arguments)})]"
     return Annotation(text, imports, models)
+
+
+def default_literal(schema: Any) -> str | None:
+    """The schema's default as Python source, or None when it has none."""
+    if not isinstance(schema, dict) or "default" not in schema:
+        return None
+    value = schema["default"]
+    if isinstance(value, (list, dict)):
+        return None  # a mutable default: the parameter is optional, the implementation applies it
+    return _literal(value)
 
 
 def _annotate(schema: Any, imports: set[str], models: set[str]) -> str:
@@ -52,7 +87,7 @@ def _annotate(schema: Any, imports: set[str], models: set[str]) -> str:
         if not ref.startswith(f"#{SCHEMAS}/"):
             raise CannotRender(f"unexpected reference {ref!r}")
         models.add(name)
-        return name
+        return f"models.{name}"  # qualified: no generated name can shadow a model
     nullable = schema.get("nullable") is True
     if "const" in schema:
         imports.add("from typing import Literal")

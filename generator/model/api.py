@@ -14,9 +14,11 @@ class Parameter:
     python_name: str
     location: ParameterLocation
     required: bool
-    annotation: str
+    annotation: str  # with the schema's constraints, as Annotated[..., Field(...)]
+    default: str | None  # Python source of the default, if the schema has one
     description: str
     json_encoded: bool  # the value travels as JSON text (a parameter with `content: application/json`)
+    is_array: bool
     style: str
     explode: bool
 
@@ -33,6 +35,12 @@ class Body:
     required: bool
     description: str
     media_types: tuple[MediaType, ...]
+
+    @property
+    def annotation(self) -> str:
+        """The body's type: one model, or the union of each media type's."""
+        found = dict.fromkeys(media.annotation or "bytes" for media in self.media_types)
+        return " | ".join(found)
 
 
 @dataclass(frozen=True)
@@ -61,6 +69,15 @@ class Response:
     @property
     def is_success(self) -> bool:
         return self.status.startswith("2")
+
+    @property
+    def fixed_status(self) -> int | None:
+        """The status code, when the spec names one (not a range like 4XX, nor `default`)."""
+        return int(self.status) if self.status.isdigit() else None
+
+    @property
+    def json_media_type(self) -> MediaType | None:
+        return next((media for media in self.media_types if _is_json(media.content_type)), None)
 
 
 @dataclass(frozen=True)
@@ -115,3 +132,7 @@ class Api:
     @property
     def operations(self) -> tuple[Operation, ...]:
         return tuple(op for tag in self.tags for op in tag.operations)
+
+
+def _is_json(content_type: str) -> bool:
+    return content_type == "application/json" or content_type.endswith("+json")

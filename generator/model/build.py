@@ -9,7 +9,7 @@ from typing import Any
 
 from generator import naming, pointers, refs, source
 from generator.model import api
-from generator.model.annotations import CannotRender, annotate
+from generator.model.annotations import CannotRender, annotate, default_literal
 from generator.model.normalize import Normalized
 from generator.problems import Problem
 from generator.validation import walk
@@ -63,7 +63,7 @@ class Builder:
             responses = tuple(
                 self._response(pointers.join(found.pointer, "responses", status), status, response)
                 for status, response in sorted((value.get("responses") or {}).items())
-            )
+            ) or (_UNDECLARED,)
         except _Located as error:
             self.problems.append(self.context.problem(error.pointer, "renderable", error.message))
             return None
@@ -116,7 +116,7 @@ class Builder:
             content_type, media = next(iter(content.items()))
             schema = media.get("schema", {})
             json_encoded = "json" in content_type
-        annotation = self._annotation(pointers.join(at, "schema"), schema)
+        annotation = self._annotation(pointers.join(at, "schema"), schema, constrained=True)
         default_style = "form" if location in ("query", "cookie") else "simple"
         return api.Parameter(
             name=parameter["name"],
@@ -124,8 +124,10 @@ class Builder:
             location=location,
             required=bool(parameter.get("required")) or location == "path",
             annotation=annotation,
+            default=default_literal(schema),
             description=str(parameter.get("description") or ""),
             json_encoded=json_encoded,
+            is_array=not json_encoded and _is_array(schema),
             style=str(parameter.get("style", default_style)),
             explode=bool(parameter.get("explode", parameter.get("style", default_style) == "form")),
         )
@@ -171,9 +173,9 @@ class Builder:
             links=tuple(links),
         )
 
-    def _annotation(self, at: str, schema: Any) -> str:
+    def _annotation(self, at: str, schema: Any, *, constrained: bool = False) -> str:
         try:
-            return annotate(schema).text
+            return annotate(schema, constrained=constrained).text
         except CannotRender as error:
             raise _Located(at, str(error)) from None
 
@@ -216,6 +218,21 @@ class Builder:
 
     def _collision(self, pointer: str, message: str) -> None:
         self.problems.append(self.context.problem(pointer, "name-collision", message))
+
+
+# What an operation that declares no responses may answer: any status, any JSON.
+_UNDECLARED = api.Response(
+    status="default",
+    description="The spec declares no responses for this operation.",
+    media_types=(api.MediaType("application/json", "Any"),),
+    headers=(),
+    links=(),
+)
+
+
+def _is_array(schema: Any) -> bool:
+    types = schema.get("type") if isinstance(schema, dict) else None
+    return types == "array" or (isinstance(types, list) and "array" in types)
 
 
 def _content_hash(document: dict[str, Any]) -> str:

@@ -162,7 +162,7 @@ class _Normalizer:
         """Give inline object schemas of bodies, responses, parameters and headers a component name."""
         for operation in walk.operations({"paths": paths}):
             stem = naming.class_name(operation.value.get("operationId") or f"{operation.method} {operation.path}")
-            self._hoist_body(operation.value.get("requestBody"), f"{stem}Request")
+            self._hoist_body(operation.value.get("requestBody"), f"{stem}Body")
             for status, response in (operation.value.get("responses") or {}).items():
                 suffix = status.upper() if status.isalnum() else naming.class_name(status)
                 self._hoist_response(response, f"{stem}Response{suffix}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from generator import __version__
 from generator.model.api import Api
 
-_COMMENT_STYLES = {".py": "# ", ".toml": "# ", ".typed": "# ", ".md": None}
+_COMMENT_STYLES = {".py": "# ", ".toml": "# ", ".yaml": "# ", ".md": None}
 
 
 def header_lines(api: Api) -> list[str]:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 import jinja2
 
-from generator.model.api import Api
+from generator import naming
+from generator.model.api import Api, Parameter, Response
 from generator.render.header import header, header_lines
 from generator.render.models import render_models
 from generator.settings import Settings
@@ -18,12 +21,18 @@ PLAN: tuple[tuple[str, str], ...] = (
     ("ruff.toml.jinja", "ruff.toml"),
     ("client/__init__.py.jinja", "client/{client}/__init__.py"),
     ("server/__init__.py.jinja", "server/{server}/__init__.py"),
+    ("server/_runtime.py.jinja", "server/{server}/_runtime.py"),
+    ("server/requests.py.jinja", "server/{server}/requests.py"),
+    ("server/responses.py.jinja", "server/{server}/responses.py"),
+    ("server/interfaces.py.jinja", "server/{server}/interfaces.py"),
+    ("server/app.py.jinja", "server/{server}/app.py"),
 )
+SPEC_COPIES = ("server/{server}/openapi.yaml", "server/{server}/openapi.json")  # what the server serves
 MODELS_MODULES = ("client/{client}/models.py", "server/{server}/models.py")
 MARKERS = ("client/{client}/py.typed", "server/{server}/py.typed")  # PEP 561 markers stay empty
 
 
-def render_tree(api: Api, document: dict[str, Any], settings: Settings) -> dict[PurePosixPath, str]:
+def render_tree(api: Api, document: dict[str, Any], spec: Spec, settings: Settings) -> dict[PurePosixPath, str]:
     environment = _environment(settings.templates)
     names = {"client": settings.client_package, "server": settings.server_package}
     files: dict[PurePosixPath, str] = {}
@@ -38,11 +47,22 @@ def render_tree(api: Api, document: dict[str, Any], settings: Settings) -> dict[
         files[PurePosixPath(output.format(**names))] = models
     for output in MARKERS:
         files[PurePosixPath(output.format(**names))] = ""
+    yaml_copy, json_copy = (PurePosixPath(output.format(**names)) for output in SPEC_COPIES)
+    files[yaml_copy] = header(api, ".yaml") + spec.yaml_text
+    files[json_copy] = json.dumps(spec.data, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
     return dict(sorted(files.items()))
 
 
+@dataclass(frozen=True)
+class Spec:
+    """The spec as the server serves it: its own text when it is one file, else the bundled document."""
+
+    yaml_text: str
+    data: dict[str, Any]
+
+
 def _environment(templates: Path) -> jinja2.Environment:
-    return jinja2.Environment(
+    environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
@@ -50,3 +70,30 @@ def _environment(templates: Path) -> jinja2.Environment:
         lstrip_blocks=True,
         autoescape=False,  # noqa: S701 - the output is Python and Markdown, not HTML
     )
+    environment.filters.update(
+        first_line=_first_line,
+        snake=naming.snake_name,
+        tuple_literal=lambda value: repr(tuple(value)),
+        security_literal=repr,
+    )
+    environment.globals.update(field_default=_field_default, status_name=_status_name)
+    return environment
+
+
+def _first_line(text: str) -> str:
+    """The first sentence of a description, on one line, safe inside a triple-quoted docstring."""
+    paragraph = " ".join(text.strip().split("\n\n", 1)[0].split())
+    sentence = paragraph.split(". ", 1)[0]
+    sentence = sentence if sentence.endswith(".") or sentence == paragraph else sentence + "."
+    return sentence.replace('"', "'").rstrip("\\")
+
+
+def _status_name(response: Response) -> str:
+    return response.status.upper() if response.status.isalnum() and response.status != "default" else "Default"
+
+
+def _field_default(parameter: Parameter) -> str:
+    """What follows a request field's annotation: its default, if it has one or is optional."""
+    if parameter.default is not None:
+        return f" = {parameter.default}"
+    return "" if parameter.required else " = None"
