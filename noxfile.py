@@ -53,3 +53,10 @@ def bench(session: nox.Session) -> None:
     """Time a regeneration by us and by peer generators on the same inputs (prints a table)."""
     session.install("-e", ".[dev]")
     session.run("python", "bench/regenerate.py", *session.posargs)
+
+
+@nox.session
+def bench_server(session: nox.Session) -> None:
+    """Requests/s of the generated adapter against a hand-written FastAPI endpoint (needs wrk)."""
+    session.install("-e", ".[dev]")
+    session.run("python", "bench/server.py", *session.posargs)

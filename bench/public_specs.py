@@ -61,7 +61,7 @@ def _report(spec: Path) -> str:
 
 
 def _run(command: list[str], cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)  # noqa: S603
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
 
 
 if __name__ == "__main__":

@@ -115,12 +115,12 @@ def _measure(tool: str, command: Callable[[Path], list[str]], runs: int) -> Meas
     seconds, peaks, ok, note = [], [], True, ""
     if tool == "ours (cached)":  # prime the cache once, untimed
         with tempfile.TemporaryDirectory() as scratch:
-            subprocess.run(command(Path(scratch)), cwd=ROOT, capture_output=True, check=False)  # noqa: S603
+            subprocess.run(command(Path(scratch)), cwd=ROOT, capture_output=True, check=False)
     for _ in range(runs):
         with tempfile.TemporaryDirectory() as scratch, tempfile.TemporaryFile() as log:
             started = time.perf_counter()
             # output to a file, not a pipe: a tool that writes much would block on a full pipe
-            process = subprocess.Popen(command(Path(scratch)), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
+            process = subprocess.Popen(command(Path(scratch)), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
             peak = _watch_peak_rss(process)
             elapsed = time.perf_counter() - started
             log.seek(0)
@@ -181,8 +181,8 @@ def _print_table(rows: list[tuple[str, Measurement]]) -> None:
 def _install_peers() -> None:
     if (PEERS / "bin" / "openapi-python-client").exists() and (PEERS / "bin" / "datamodel-codegen").exists():
         return
-    subprocess.run([sys.executable, "-m", "venv", str(PEERS)], check=True)  # noqa: S603
-    subprocess.run([str(PEERS / "bin" / "pip"), "install", "--quiet", *PEER_PACKAGES], check=True)  # noqa: S603
+    subprocess.run([sys.executable, "-m", "venv", str(PEERS)], check=True)
+    subprocess.run([str(PEERS / "bin" / "pip"), "install", "--quiet", *PEER_PACKAGES], check=True)
     shutil.rmtree(PEERS / "share", ignore_errors=True)
 
 
