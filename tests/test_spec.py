@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from generator import refs, source
-from generator.validation import examples, validate, walk
-from generator.validation.context import Context
+from generator import refs, source, walk
+from generator.context import Context
+from generator.validation import examples, validate
 from tests.conftest import SPEC
 
 EXPERIMENTS = "/api/projects/{project_id}/experiments"

@@ -90,6 +90,17 @@ class SecurityScheme:
 
 
 @dataclass(frozen=True)
+class BodyField:
+    """A property of a JSON object body, offered as a keyword argument by the client."""
+
+    name: str  # on the wire
+    python_name: str
+    annotation: str
+    required: bool
+    description: str
+
+
+@dataclass(frozen=True)
 class Operation:
     operation_id: str
     python_name: str
@@ -105,6 +116,13 @@ class Operation:
     responses: tuple[Response, ...]
     # alternatives, each a set of schemes with their scopes; () means no authentication
     security: tuple[tuple[tuple[str, tuple[str, ...]], ...], ...]
+    client_name: str  # the client's method name, within its tag's resource
+    body_fields: tuple[BodyField, ...] | None  # None: the body is passed whole, as `body=`
+    page_item: str | None  # the item type, when the success response is a page with `results` and `next`
+
+    @property
+    def success(self) -> Response | None:
+        return next((response for response in self.responses if response.is_success), None)
 
 
 @dataclass(frozen=True)

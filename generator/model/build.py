@@ -7,13 +7,12 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from generator import naming, pointers, refs, source
+from generator import naming, pointers, refs, source, walk
+from generator.context import Context
 from generator.model import api
 from generator.model.annotations import CannotRender, annotate, default_literal
 from generator.model.normalize import Normalized
 from generator.problems import Problem
-from generator.validation import walk
-from generator.validation.context import Context
 
 DEFAULT_TAG = "default"
 
@@ -68,6 +67,7 @@ class Builder:
             self.problems.append(self.context.problem(error.pointer, "renderable", error.message))
             return None
         security = value.get("security", self.document.get("security") or [])
+        client_name = value.get("x-python-name") or _client_name(operation_id, str(tags[0]))
         return api.Operation(
             operation_id=operation_id,
             python_name=naming.snake_name(operation_id),
@@ -85,7 +85,59 @@ class Builder:
                 tuple((scheme, tuple(scopes)) for scheme, scopes in sorted(requirement.items()))
                 for requirement in security
             ),
+            client_name=naming.snake_name(client_name),
+            body_fields=self._body_fields(found.pointer, value.get("requestBody")),
+            page_item=self._page_item(value.get("responses") or {}),
         )
+
+    def _object_properties(self, schema: Any) -> tuple[dict[str, Any], set[str]] | None:
+        """The properties and required names of an object schema, through refs and allOf; None if not one."""
+        schema = self._deref(schema)
+        if not isinstance(schema, dict):
+            return None
+        properties: dict[str, Any] = dict(schema.get("properties") or {})
+        required = set(schema.get("required") or [])
+        for member in schema.get("allOf") or []:
+            merged = self._object_properties(member)
+            if merged is None:
+                return None
+            properties = {**merged[0], **properties}
+            required |= merged[1]
+        if not properties or any(key in schema for key in ("oneOf", "anyOf")):
+            return None
+        return properties, required
+
+    def _body_fields(self, operation_pointer: str, raw: Any) -> tuple[api.BodyField, ...] | None:
+        if raw is None:
+            return None
+        content = self._deref(raw).get("content") or {}
+        media = content.get("application/json")
+        found = self._object_properties(media.get("schema")) if isinstance(media, dict) else None
+        if found is None:
+            return None
+        properties, required = found
+        fields = []
+        for name, schema in sorted(properties.items()):
+            python_name = naming.snake_name(name)
+            if python_name in ("self", "body", "extra_headers", "timeout"):
+                return None  # a field the method's own arguments would shadow: pass the body whole
+            at = pointers.join(operation_pointer, "requestBody")
+            description = str(self._deref(schema).get("description") or "") if isinstance(schema, dict) else ""
+            fields.append(api.BodyField(name, python_name, self._annotation(at, schema), name in required, description))
+        return tuple(fields)
+
+    def _page_item(self, responses: dict[str, Any]) -> str | None:
+        for status, raw in sorted(responses.items()):
+            if not status.startswith("2"):
+                continue
+            media = (self._deref(raw).get("content") or {}).get("application/json")
+            found = self._object_properties(media.get("schema")) if isinstance(media, dict) else None
+            if found and "next" in found[0] and "results" in found[0]:
+                results = self._deref(found[0]["results"])
+                if isinstance(results, dict) and results.get("type") == "array" and "items" in results:
+                    return annotate(results["items"]).text
+            return None
+        return None
 
     def _deref(self, value: Any) -> Any:
         resolved, _ = self.resolver.deref(value, self.normalized_source)
@@ -228,6 +280,26 @@ _UNDECLARED = api.Response(
     headers=(),
     links=(),
 )
+
+
+# DRF's standard actions, and the endings it gives custom actions (`results_retrieve`).
+_STANDARD_ACTIONS = frozenset({"list", "create", "retrieve", "update", "partial_update", "destroy"})
+_ACTION_SUFFIXES = ("_create", "_retrieve", "_list", "_update", "_destroy")
+_CLIENT_VERBS = {"destroy": "delete"}
+
+
+def _client_name(operation_id: str, tag: str) -> str:
+    """``experiments_results_retrieve`` -> ``results``; ``experiments_destroy`` -> ``delete``."""
+    name = naming.snake_name(operation_id)
+    prefix = naming.snake_name(tag) + "_"
+    if name.startswith(prefix) and len(name) > len(prefix):
+        name = name[len(prefix) :]
+    if name not in _STANDARD_ACTIONS:
+        for suffix in _ACTION_SUFFIXES:
+            if name.endswith(suffix) and len(name) > len(suffix):
+                name = name[: -len(suffix)]
+                break
+    return _CLIENT_VERBS.get(name, name)
 
 
 def _is_array(schema: Any) -> bool:

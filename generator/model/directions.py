@@ -13,8 +13,7 @@ import copy
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from generator import pointers
-from generator.validation import walk
+from generator import pointers, walk
 
 SCHEMAS_REF = "#/components/schemas/"
 REQUEST_SUFFIX = "Request"

@@ -21,11 +21,10 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator import naming, pointers, refs, source
+from generator import naming, pointers, refs, source, walk
+from generator.context import Context
 from generator.model import directions
 from generator.problems import Problem
-from generator.validation import walk
-from generator.validation.context import Context
 
 SCHEMAS = "/components/schemas"
 _SCHEMA_IN_ONE = frozenset({"schema", "items", *walk.ONE_SCHEMA})

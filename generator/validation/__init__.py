@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator import refs, source
+from generator.context import Context
 from generator.model.api import Api
 from generator.model.build import Builder
 from generator.model.normalize import Normalized, normalize
 from generator.problems import Problem, display_path, in_order, locate
 from generator.validation import examples, operations, references, spec_validator, structure
-from generator.validation.context import Context
 
 Rule = Callable[[Context], Iterable[Problem]]
 

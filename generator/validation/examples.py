@@ -17,10 +17,9 @@ from openapi_schema_validator import (
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4, DRAFT202012
 
-from generator import pointers, refs, source
+from generator import pointers, refs, source, walk
+from generator.context import Context
 from generator.problems import Problem
-from generator.validation import walk
-from generator.validation.context import Context
 
 RULE = "example-valid"
 

@@ -6,10 +6,9 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from generator import pointers, refs
+from generator import pointers, refs, walk
+from generator.context import Context
 from generator.problems import Problem
-from generator.validation import walk
-from generator.validation.context import Context
 
 _TEMPLATE = re.compile(r"\{([^{}]+)\}")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from generator import pointers, refs
+from generator.context import Context
 from generator.problems import Problem
-from generator.validation.context import Context
 
 
 def check(context: Context) -> Iterator[Problem]:

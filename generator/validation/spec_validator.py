@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from openapi_spec_validator.validation import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
 
 from generator import pointers
+from generator.context import Context
 from generator.problems import Problem
-from generator.validation.context import Context
 
 RULE = "openapi-spec-validator"
 

@@ -16,10 +16,9 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 from openapi_spec_validator.schemas import openapi_v30_schema_validator, openapi_v31_schema_validator
 
-from generator import pointers
+from generator import pointers, walk
+from generator.context import Context
 from generator.problems import Problem
-from generator.validation import walk
-from generator.validation.context import Context
 
 _SCHEMA_DIALECT = Draft202012Validator(Draft202012Validator.META_SCHEMA)
 
