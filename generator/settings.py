@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,12 @@ class Settings:
     server_package: str = "posthog_experiments_server"
     # where generated models are kept between runs, keyed by what they depend on; None: no cache
     cache: Path | None = Path(".cache/experiments-codegen")
+    # The client: environment variables it reads (empty: none), path parameters with a default from
+    # the environment, and error classes for declared error bodies of a schema (schema -> class name).
+    client_base_url_env: str = ""
+    client_api_key_env: str = ""
+    client_parameter_env: dict[str, str] = field(default_factory=dict)
+    client_error_classes: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, root: Path | None = None, **overrides: Any) -> Settings:

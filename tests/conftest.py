@@ -8,8 +8,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "spec" / "openapi.yaml"
-# The generated server package, as the reference server imports it.
-sys.path.insert(0, str(ROOT / "generated" / "server"))
+# The generated packages, importable as their users import them.
+sys.path[:0] = [str(ROOT / "generated" / "server"), str(ROOT / "generated" / "client")]
 
 
 @pytest.fixture(scope="session")

@@ -108,6 +108,8 @@ def _annotate(schema: Any, imports: set[str], models: set[str]) -> str:
         if "null" in type_list:
             nullable = True
         parts = [_annotate_type(kind, schema, imports, models) for kind in type_list if kind != "null"]
+        if type_list == ["null"]:
+            return "None"
         if not parts:
             if "properties" in schema or "allOf" in schema:
                 raise CannotRender("an inline object schema here needs a name: move it to components/schemas")

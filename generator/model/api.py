@@ -15,6 +15,7 @@ class Parameter:
     location: ParameterLocation
     required: bool
     annotation: str  # with the schema's constraints, as Annotated[..., Field(...)]
+    plain_annotation: str  # the type alone
     default: str | None  # Python source of the default, if the schema has one
     description: str
     json_encoded: bool  # the value travels as JSON text (a parameter with `content: application/json`)

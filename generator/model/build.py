@@ -111,8 +111,10 @@ class Builder:
         if raw is None:
             return None
         content = self._deref(raw).get("content") or {}
-        media = content.get("application/json")
-        found = self._object_properties(media.get("schema")) if isinstance(media, dict) else None
+        # The fields of the body as the client will send it: JSON when the operation takes it, else a form.
+        kinds = ("application/json", "application/x-www-form-urlencoded", "multipart/form-data")
+        media = next((content[kind] for kind in kinds if isinstance(content.get(kind), dict)), None)
+        found = self._object_properties(media.get("schema")) if media is not None else None
         if found is None:
             return None
         properties, required = found
@@ -176,6 +178,7 @@ class Builder:
             location=location,
             required=bool(parameter.get("required")) or location == "path",
             annotation=annotation,
+            plain_annotation=self._annotation(pointers.join(at, "schema"), schema),
             default=default_literal(schema),
             description=str(parameter.get("description") or ""),
             json_encoded=json_encoded,
@@ -198,8 +201,12 @@ class Builder:
     def _media_types(self, at: str, content: dict[str, Any]) -> Iterator[api.MediaType]:
         for content_type, media in sorted(content.items()):
             schema = (media or {}).get("schema")
-            binary = schema is None or (isinstance(schema, dict) and schema.get("format") == "binary")
-            annotation = None if binary else self._annotation(pointers.join(at, "content", content_type), schema)
+            if schema is None:  # no schema: JSON could be anything, anything else is bytes
+                annotation = "Any" if "json" in content_type else None
+            elif isinstance(schema, dict) and schema.get("format") == "binary":
+                annotation = None
+            else:
+                annotation = self._annotation(pointers.join(at, "content", content_type), schema)
             encoding = (media or {}).get("encoding") or {}
             json_fields = tuple(sorted(name for name, enc in encoding.items() if "json" in enc.get("contentType", "")))
             yield api.MediaType(content_type, annotation, json_fields)

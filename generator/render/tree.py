@@ -11,7 +11,8 @@ import jinja2
 
 from generator import naming
 from generator.model.api import Api, Parameter, Response
-from generator.render.header import header, header_lines
+from generator.render import client
+from generator.render.header import header
 from generator.render.models import render_models
 from generator.settings import Settings
 
@@ -19,7 +20,14 @@ from generator.settings import Settings
 PLAN: tuple[tuple[str, str], ...] = (
     ("README.md.jinja", "README.md"),
     ("ruff.toml.jinja", "ruff.toml"),
+    ("client/pyproject.toml.jinja", "client/pyproject.toml"),
+    ("client/README.md.jinja", "client/README.md"),
     ("client/__init__.py.jinja", "client/{client}/__init__.py"),
+    ("client/_errors.py.jinja", "client/{client}/_errors.py"),
+    ("client/_base.py.jinja", "client/{client}/_base.py"),
+    ("client/_client.py.jinja", "client/{client}/_client.py"),
+    ("client/resources/__init__.py.jinja", "client/{client}/resources/__init__.py"),
+    ("client/resources/tag.py.jinja", "client/{client}/resources/{tag}.py"),
     ("server/__init__.py.jinja", "server/{server}/__init__.py"),
     ("server/_runtime.py.jinja", "server/{server}/_runtime.py"),
     ("server/requests.py.jinja", "server/{server}/requests.py"),
@@ -35,13 +43,14 @@ MARKERS = ("client/{client}/py.typed", "server/{server}/py.typed")  # PEP 561 ma
 def render_tree(api: Api, document: dict[str, Any], spec: Spec, settings: Settings) -> dict[PurePosixPath, str]:
     environment = _environment(settings.templates)
     names = {"client": settings.client_package, "server": settings.server_package}
+    context = {"api": api, "settings": settings, "error_classes": client.error_classes(api, document, settings)}
+    environment.globals["client_parameter"] = lambda parameter: client.client_parameter(parameter, settings)
     files: dict[PurePosixPath, str] = {}
     for template_name, output in PLAN:
-        path = PurePosixPath(output.format(**names))
         template = environment.get_template(template_name)
-        files[path] = template.render(
-            api=api, settings=settings, header=header(api, path.suffix), header_lines=header_lines(api)
-        )
+        for tag in api.tags if "{tag}" in output else [None]:
+            path = PurePosixPath(output.format(**names, tag=tag.python_name if tag else ""))
+            files[path] = template.render(**context, tag=tag, header=header(api, path.suffix))
     models = render_models(document, header(api, ".py"), api.schema_names, settings.cache)
     for output in MODELS_MODULES:
         files[PurePosixPath(output.format(**names))] = models
@@ -75,8 +84,17 @@ def _environment(templates: Path) -> jinja2.Environment:
         snake=naming.snake_name,
         tuple_literal=lambda value: repr(tuple(value)),
         security_literal=repr,
+        builtin_safe=client.builtin_safe,
+        format_model=lambda name: f"`{name}`",
+        set_literal=lambda values: "{" + ", ".join(json.dumps(value) for value in values) + "}" if values else "set()",
     )
-    environment.globals.update(field_default=_field_default, status_name=_status_name)
+    environment.globals.update(
+        field_default=_field_default,
+        status_name=_status_name,
+        body_kind=client.body_kind,
+        body_dict=client.body_dict,
+        wire_value=client.wire_value,
+    )
     return environment
 
 

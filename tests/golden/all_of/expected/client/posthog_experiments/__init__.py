@@ -2,4 +2,91 @@
 # (content sha256 031f2f9628a3ec9edcc1e7afa593f36724d067ac56a3f97337252797253de818).
 # Do not edit: change the spec, then run `python -m nox -s regenerate`.
 
-"""Client SDK for the allOf (1.0.0)."""
+"""Client SDK for the allOf (1.0.0).
+
+    from posthog_experiments import Client
+
+    client = Client()  # the key from POSTHOG_PERSONAL_API_KEY
+Importing the package loads nothing else: the client, its resources and the models load when
+first used.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._base import NOT_GIVEN, APIResponse, AsyncPage, NotGiven, SyncPage
+    from ._client import AsyncClient, Client
+    from ._errors import (
+        APIConnectionError,
+        APIError,
+        APIStatusError,
+        APITimeoutError,
+        AuthenticationError,
+        BadRequestError,
+        ConflictError,
+        InternalServerError,
+        NotFoundError,
+        PermissionDeniedError,
+        RateLimitError,
+        UnprocessableEntityError,
+    )
+
+__version__ = "1.0.0"
+_WHERE = {
+    "Client": "._client",
+    "AsyncClient": "._client",
+    "NOT_GIVEN": "._base",
+    "NotGiven": "._base",
+    "APIResponse": "._base",
+    "SyncPage": "._base",
+    "AsyncPage": "._base",
+    **dict.fromkeys(
+        [
+            "APIError",
+            "APIConnectionError",
+            "APITimeoutError",
+            "APIStatusError",
+            "BadRequestError",
+            "AuthenticationError",
+            "PermissionDeniedError",
+            "NotFoundError",
+            "ConflictError",
+            "UnprocessableEntityError",
+            "RateLimitError",
+            "InternalServerError",
+        ],
+        "._errors",
+    ),
+}
+__all__ = [
+    "NOT_GIVEN",
+    "APIConnectionError",
+    "APIError",
+    "APIResponse",
+    "APIStatusError",
+    "APITimeoutError",
+    "AsyncClient",
+    "AsyncPage",
+    "AuthenticationError",
+    "BadRequestError",
+    "Client",
+    "ConflictError",
+    "InternalServerError",
+    "NotFoundError",
+    "NotGiven",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "SyncPage",
+    "UnprocessableEntityError",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_WHERE[name], __name__), name)
+    globals()[name] = value
+    return value
