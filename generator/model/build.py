@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
@@ -49,6 +51,14 @@ class Builder:
 
     def _tag(self, name: str, operations: list[api.Operation]) -> api.Tag:
         descriptions = {tag.get("name"): tag.get("description", "") for tag in self.document.get("tags") or []}
+        # Short client names that two operations of the tag would share: both keep their full name.
+        counts = Counter(operation.client_name for operation in operations)
+        operations = [
+            dataclasses.replace(operation, client_name=operation.python_name)
+            if counts[operation.client_name] > 1
+            else operation
+            for operation in operations
+        ]
         ordered = tuple(sorted(operations, key=lambda op: (op.path, op.method)))
         return api.Tag(name, naming.snake_name(name), naming.class_name(name), descriptions.get(name) or "", ordered)
 
@@ -86,7 +96,9 @@ class Builder:
                 for requirement in security
             ),
             client_name=naming.snake_name(client_name),
-            body_fields=self._body_fields(found.pointer, value.get("requestBody")),
+            body_fields=self._body_fields(
+                found.pointer, value.get("requestBody"), {parameter.python_name for parameter in parameters}
+            ),
             page_item=self._page_item(value.get("responses") or {}),
         )
 
@@ -107,7 +119,7 @@ class Builder:
             return None
         return properties, required
 
-    def _body_fields(self, operation_pointer: str, raw: Any) -> tuple[api.BodyField, ...] | None:
+    def _body_fields(self, operation_pointer: str, raw: Any, taken: set[str]) -> tuple[api.BodyField, ...] | None:
         if raw is None:
             return None
         content = self._deref(raw).get("content") or {}
@@ -121,11 +133,15 @@ class Builder:
         fields = []
         for name, schema in sorted(properties.items()):
             python_name = naming.snake_name(name)
-            if python_name in ("self", "body", "extra_headers", "timeout"):
-                return None  # a field the method's own arguments would shadow: pass the body whole
+            if python_name in taken or python_name in ("self", "body"):
+                return None  # a field a parameter already names: the body is passed whole, as its model
             at = pointers.join(operation_pointer, "requestBody")
             description = str(self._deref(schema).get("description") or "") if isinstance(schema, dict) else ""
-            fields.append(api.BodyField(name, python_name, self._annotation(at, schema), name in required, description))
+            try:
+                annotation = self._annotation(at, schema)
+            except _Located:
+                return None  # a field whose type has no name of its own: the body is passed whole, as its model
+            fields.append(api.BodyField(name, python_name, annotation, name in required, description))
         return tuple(fields)
 
     def _page_item(self, responses: dict[str, Any]) -> str | None:
@@ -137,7 +153,10 @@ class Builder:
             if found and "next" in found[0] and "results" in found[0]:
                 results = self._deref(found[0]["results"])
                 if isinstance(results, dict) and results.get("type") == "array" and "items" in results:
-                    return annotate(results["items"]).text
+                    try:
+                        return annotate(results["items"]).text
+                    except CannotRender:
+                        return None  # items without a name: the page is returned as its model
             return None
         return None
 
