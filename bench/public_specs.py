@@ -1,4 +1,4 @@
-"""Generate from public specs nobody here wrote, and report what ruff and mypy --strict say.
+"""Generate from public specs nobody here wrote, and report what ruff and mypy --strict say (client and server).
 
     python bench/public_specs.py [--no-github]
 
@@ -51,7 +51,8 @@ def _report(spec: Path) -> str:
         client = out / "client"
         imported = _run([sys.executable, "-c", "import posthog_experiments.models"], cwd=client)
         ruff = _run([sys.executable, "-m", "ruff", "check", "--no-cache", str(out)])
-        mypy = _run([sys.executable, "-m", "mypy", "--strict", "--no-incremental", "posthog_experiments"], cwd=client)
+        packages = [str(client / "posthog_experiments"), str(out / "server" / "posthog_experiments_server")]
+        mypy = _run([sys.executable, "-m", "mypy", "--strict", "--no-incremental", *packages])
         errors = re.findall(r"error: .*\[([a-z-]+)\]$", mypy.stdout, re.M)
         common = ", ".join(f"{kind} {count}" for kind, count in collections.Counter(errors).most_common(3))
         return (
