@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from generator import pointers, source
+from generator import pointers, source, walk
 
 
 class UnresolvableRefError(Exception):
@@ -92,8 +92,9 @@ def lookup(data: Any, pointer: str) -> Any:
     return value
 
 
-# Keys whose values are data, not spec: a "$ref" inside them is just a key of the data.
-_LITERAL_KEYS = frozenset({"example", "default", "const", "enum"})
+# Keys whose values are data, not spec: a "$ref" inside them is just a key of the data. (`examples`
+# is handled apart: a map of Example Objects may hold refs, a schema's list of examples may not.)
+_LITERAL_KEYS = walk.DATA_KEYS - {"examples"}
 
 
 def iter_refs(data: Any, pointer: str = "") -> Iterator[tuple[str, str]]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from typing import Any
 
 from generator import pointers
@@ -14,23 +13,17 @@ class CannotRender(Exception):  # noqa: N818 - it is a verdict about the spec, n
     """A schema that no type expression of ours can say; carries the reason."""
 
 
-# (type, format) -> (annotation, import it needs); the same choices datamodel-code-generator makes
-_FORMATS: dict[tuple[str, str], tuple[str, str | None]] = {
-    ("string", "date-time"): ("AwareDatetime", "from pydantic import AwareDatetime"),
-    ("string", "date"): ("date", "from datetime import date"),
-    ("string", "time"): ("time", "from datetime import time"),
-    ("string", "uuid"): ("UUID", "from uuid import UUID"),
-    ("string", "binary"): ("bytes", None),
-    ("string", "byte"): ("str", None),
+# (type, format) -> annotation; the same choices datamodel-code-generator makes. Templates import
+# these names (AwareDatetime, date, time, UUID); ruff removes the imports a file does not use.
+_FORMATS: dict[tuple[str, str], str] = {
+    ("string", "date-time"): "AwareDatetime",
+    ("string", "date"): "date",
+    ("string", "time"): "time",
+    ("string", "uuid"): "UUID",
+    ("string", "binary"): "bytes",
+    ("string", "byte"): "str",
 }
 _TYPES = {"string": "str", "integer": "int", "number": "float", "boolean": "bool", "null": "None"}
-
-
-@dataclass
-class Annotation:
-    text: str
-    imports: set[str] = field(default_factory=set)
-    models: set[str] = field(default_factory=set)  # class names of the models module it uses
 
 
 # JSON Schema keyword -> pydantic Field argument, for the constraints a value itself carries
@@ -48,11 +41,9 @@ _CONSTRAINTS = {
 }
 
 
-def annotate(schema: Any, *, constrained: bool = False) -> Annotation:
+def annotate(schema: Any, *, constrained: bool = False) -> str:
     """The type of ``schema``; with ``constrained``, wrapped in ``Annotated[..., Field(...)]`` for its limits."""
-    imports: set[str] = set()
-    models: set[str] = set()
-    text = _annotate(schema, imports, models)
+    text = _annotate(schema)
     if constrained and isinstance(schema, dict):
         arguments = [
             f"{argument}={_literal(schema[keyword]) if keyword == 'pattern' else repr(schema[keyword])}"
@@ -60,9 +51,8 @@ def annotate(schema: Any, *, constrained: bool = False) -> Annotation:
             if keyword in schema and not isinstance(schema[keyword], bool)
         ]
         if arguments:
-            imports.update({"from typing import Annotated", "from pydantic import Field"})
             text = f"Annotated[{text}, Field({', '.join(arguments)})]"
-    return Annotation(text, imports, models)
+    return text
 
 
 def default_literal(schema: Any) -> str | None:
@@ -75,9 +65,8 @@ def default_literal(schema: Any) -> str | None:
     return _literal(value)
 
 
-def _annotate(schema: Any, imports: set[str], models: set[str]) -> str:
+def _annotate(schema: Any) -> str:
     if schema is True or schema == {}:
-        imports.add("from typing import Any")
         return "Any"
     if not isinstance(schema, dict):
         raise CannotRender(f"a schema must be an object or a boolean, not {schema!r}")
@@ -86,56 +75,49 @@ def _annotate(schema: Any, imports: set[str], models: set[str]) -> str:
         name = pointers.split(ref)[-1]
         if not ref.startswith(f"#{SCHEMAS}/"):
             raise CannotRender(f"unexpected reference {ref!r}")
-        models.add(name)
         return f"models.{name}"  # qualified: no generated name can shadow a model
     nullable = schema.get("nullable") is True
     if "const" in schema:
-        imports.add("from typing import Literal")
         text = f"Literal[{_literal(schema['const'])}]"
     elif isinstance(schema.get("enum"), list):
         values = [value for value in schema["enum"] if value is not None]
         nullable = nullable or None in schema["enum"]
-        imports.add("from typing import Literal")
         text = f"Literal[{', '.join(_literal(value) for value in values)}]"
     elif isinstance(alternatives := schema.get("oneOf") or schema.get("anyOf"), list):
-        members = [_annotate(member, imports, models) for member in alternatives]
+        members = [_annotate(member) for member in alternatives]
         text = " | ".join(dict.fromkeys(members))
     elif isinstance(schema.get("allOf"), list) and len(schema["allOf"]) == 1:
-        text = _annotate(schema["allOf"][0], imports, models)
+        text = _annotate(schema["allOf"][0])
     else:
         types = schema.get("type")
         type_list = types if isinstance(types, list) else [types] if isinstance(types, str) else []
         if "null" in type_list:
             nullable = True
-        parts = [_annotate_type(kind, schema, imports, models) for kind in type_list if kind != "null"]
+        parts = [_annotate_type(kind, schema) for kind in type_list if kind != "null"]
         if type_list == ["null"]:
             return "None"
         if not parts:
             if "properties" in schema or "allOf" in schema:
                 raise CannotRender("an inline object schema here needs a name: move it to components/schemas")
-            imports.add("from typing import Any")
             parts = ["Any"]
         text = " | ".join(parts)
     return f"{text} | None" if nullable and text not in ("Any", "None") else text
 
 
-def _annotate_type(kind: str, schema: dict[str, Any], imports: set[str], models: set[str]) -> str:
+def _annotate_type(kind: str, schema: dict[str, Any]) -> str:
     if kind == "array":
         items = schema.get("items", True)
-        return f"list[{_annotate(items, imports, models)}]"
+        return f"list[{_annotate(items)}]"
     if kind == "object":
         if "properties" in schema:
             raise CannotRender("an inline object schema here needs a name: move it to components/schemas")
         values = schema.get("additionalProperties", True)
         if values is False:
-            imports.add("from typing import Any")
             return "dict[str, Any]"
-        return f"dict[str, {_annotate(values, imports, models)}]"
-    annotation, needed = _FORMATS.get((kind, schema.get("format", "")), (_TYPES.get(kind, ""), None))
+        return f"dict[str, {_annotate(values)}]"
+    annotation = _FORMATS.get((kind, schema.get("format", "")), _TYPES.get(kind, ""))
     if not annotation:
         raise CannotRender(f"unknown type {kind!r}")
-    if needed:
-        imports.add(needed)
     return annotation
 
 

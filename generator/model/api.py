@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 ParameterLocation = Literal["path", "query", "header", "cookie"]
@@ -20,7 +20,6 @@ class Parameter:
     description: str
     json_encoded: bool  # the value travels as JSON text (a parameter with `content: application/json`)
     is_array: bool
-    style: str
     explode: bool
 
 
@@ -146,7 +145,6 @@ class Api:
     security_schemes: tuple[SecurityScheme, ...]
     spec_sha256: str
     spec_path: str
-    extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def operations(self) -> tuple[Operation, ...]:

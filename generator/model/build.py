@@ -154,7 +154,7 @@ class Builder:
                 results = self._deref(found[0]["results"])
                 if isinstance(results, dict) and results.get("type") == "array" and "items" in results:
                     try:
-                        return annotate(results["items"]).text
+                        return annotate(results["items"])
                     except CannotRender:
                         return None  # items without a name: the page is returned as its model
             return None
@@ -202,7 +202,6 @@ class Builder:
             description=str(parameter.get("description") or ""),
             json_encoded=json_encoded,
             is_array=not json_encoded and _is_array(schema),
-            style=str(parameter.get("style", default_style)),
             explode=bool(parameter.get("explode", parameter.get("style", default_style) == "form")),
         )
 
@@ -253,7 +252,7 @@ class Builder:
 
     def _annotation(self, at: str, schema: Any, *, constrained: bool = False) -> str:
         try:
-            return annotate(schema, constrained=constrained).text
+            return annotate(schema, constrained=constrained)
         except CannotRender as error:
             raise _Located(at, str(error)) from None
 

@@ -38,8 +38,6 @@ _PROSE_KEYS = frozenset({"description", "summary", "title"})
 class Normalized:
     document: dict[str, Any]
     problems: list[Problem] = field(default_factory=list)
-    # original location (file path, pointer) of each component schema -> its class name
-    origins: dict[tuple[str, str], str] = field(default_factory=dict)
 
 
 def normalize(context: Context) -> Normalized:
@@ -72,7 +70,7 @@ class _Normalizer:
         components["schemas"] = self.schemas
         document["components"] = components
         directions.split(document, self._direction_collision)
-        return Normalized(_sorted_keys(document), self.problems, dict(self.names))
+        return Normalized(_sorted_keys(document), self.problems)
 
     def _direction_collision(self, name: str, message: str) -> None:
         origin = next((pointer for (_, pointer), given in self.names.items() if given == name), SCHEMAS)

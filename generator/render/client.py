@@ -99,7 +99,7 @@ def error_classes(api: Api, document: dict[str, Any], settings: Settings) -> lis
         definition = schemas[schema]
         properties = definition.get("properties") or {}
         fields = tuple(
-            Field(naming.snake_name(key), builtin_safe(annotate(value).text))
+            Field(naming.snake_name(key), builtin_safe(annotate(value)))
             for key, value in sorted(properties.items())
             if naming.snake_name(key) not in _TAKEN
         )

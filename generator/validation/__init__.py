@@ -10,7 +10,6 @@ Should modelling fail on a malformed document, the structure check runs at once 
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,7 +47,7 @@ class Report:
     normalized: Normalized | None = None
     api: Api | None = None
 
-    @functools.cached_property
+    @property
     def problems(self) -> list[Problem]:
         """Every problem, in order of place (which locates each; counting does not need it)."""
         return in_order(self.found)
@@ -135,7 +134,6 @@ def check_remaining(report: Report, *, final_net: bool = False) -> None:
         if report.blocking:
             break
         report.found.extend(rule(report.context))
-    report.__dict__.pop("problems", None)  # forget a sorted list made before these were added
 
 
 def _spec_label(path: Path) -> str:
