@@ -1,0 +1,1 @@
+"""The reference implementation of the generated Experiments API server, on SQLite or PostgreSQL."""

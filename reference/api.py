@@ -1,0 +1,141 @@
+"""The generated ``ExperimentsApi`` interface, implemented: each operation runs its service call in
+the thread pool and turns the outcome into one of the operation's declared responses."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+
+from posthog_experiments_server import models, requests
+from posthog_experiments_server import responses as r
+from starlette.concurrency import run_in_threadpool
+
+from reference.errors import ApprovalRequiredError, BadRequestError, NotFoundError
+from reference.experiments.service import ExperimentService
+from reference.identity.auth import Caller
+
+P = ParamSpec("P")
+T = TypeVar("T")
+NOT_STARTED = "Experiment has not been started yet"
+
+
+class Experiments:
+    def __init__(self, service: ExperimentService) -> None:
+        self._service = service
+
+    async def experiments_list(
+        self, request: requests.ExperimentsListRequest, identity: Caller
+    ) -> r.ExperimentsListResponse:
+        return r.ExperimentsList200(await _run(self._service.list, identity, request))
+
+    async def experiments_create(
+        self, request: requests.ExperimentsCreateRequest, identity: Caller
+    ) -> r.ExperimentsCreateResponse:
+        try:
+            return r.ExperimentsCreate201(await _run(self._service.create, identity, request.body))
+        except BadRequestError as error:
+            return r.ExperimentsCreate400(error.body())
+
+    async def experiments_retrieve(
+        self, request: requests.ExperimentsRetrieveRequest, identity: Caller
+    ) -> r.ExperimentsRetrieveResponse:
+        try:
+            return r.ExperimentsRetrieve200(await _run(self._service.retrieve, identity, request.id))
+        except NotFoundError as error:
+            return r.ExperimentsRetrieve404(error.body())
+
+    async def experiments_partial_update(
+        self, request: requests.ExperimentsPartialUpdateRequest, identity: Caller
+    ) -> r.ExperimentsPartialUpdateResponse:
+        try:
+            return r.ExperimentsPartialUpdate200(await _run(self._service.update, identity, request.id, request.body))
+        except BadRequestError as error:
+            return r.ExperimentsPartialUpdate400(error.body())
+        except NotFoundError as error:
+            return r.ExperimentsPartialUpdate404(error.body())
+        except ApprovalRequiredError as waiting:
+            return r.ExperimentsPartialUpdate409(waiting.body)
+
+    async def experiments_update(
+        self, request: requests.ExperimentsUpdateRequest, identity: Caller
+    ) -> r.ExperimentsUpdateResponse:
+        try:
+            return r.ExperimentsUpdate200(await _run(self._service.update, identity, request.id, request.body))
+        except BadRequestError as error:
+            return r.ExperimentsUpdate400(error.body())
+        except NotFoundError as error:
+            return r.ExperimentsUpdate404(error.body())
+        except ApprovalRequiredError as waiting:
+            return r.ExperimentsUpdate409(waiting.body)
+
+    async def experiments_destroy(
+        self, request: requests.ExperimentsDestroyRequest, identity: Caller
+    ) -> r.ExperimentsDestroyResponse:
+        try:
+            await _run(self._service.delete, identity, request.id)
+        except NotFoundError as error:
+            return r.ExperimentsDestroy404(error.body())
+        return r.ExperimentsDestroy204()
+
+    async def experiments_stats_retrieve(
+        self, request: requests.ExperimentsStatsRetrieveRequest, identity: Caller
+    ) -> r.ExperimentsStatsRetrieveResponse:
+        return r.ExperimentsStatsRetrieve200(await _run(self._service.stats, identity))
+
+    # Results, exposure cohorts and flag-implementation checks need captured events: part 2.
+    async def experiments_results_retrieve(
+        self, request: requests.ExperimentsResultsRetrieveRequest, identity: Caller
+    ) -> r.ExperimentsResultsRetrieveResponse:
+        try:
+            experiment = await _run(self._service.retrieve, identity, request.id)
+        except NotFoundError as error:
+            return r.ExperimentsResultsRetrieve404(error.body())
+        if not experiment.filters.model_dump(exclude_unset=True):
+            return r.ExperimentsResultsRetrieve400(BadRequestError("Experiment has no target metric").body())
+        if experiment.start_date is None:
+            return r.ExperimentsResultsRetrieve400(BadRequestError(NOT_STARTED).body())
+        return r.ExperimentsResultsRetrieve400(_not_computed())
+
+    async def experiments_secondary_results_retrieve(
+        self, request: requests.ExperimentsSecondaryResultsRetrieveRequest, identity: Caller
+    ) -> r.ExperimentsSecondaryResultsRetrieveResponse:
+        try:
+            experiment = await _run(self._service.retrieve, identity, request.id)
+        except NotFoundError as error:
+            return r.ExperimentsSecondaryResultsRetrieve404(error.body())
+        metrics = experiment.secondary_metrics or []
+        if not metrics:
+            return r.ExperimentsSecondaryResultsRetrieve400(
+                BadRequestError("Experiment has no secondary metrics").body()
+            )
+        if request.metric_index >= len(metrics):
+            return r.ExperimentsSecondaryResultsRetrieve400(BadRequestError("BadRequestError metric ID").body())
+        if experiment.start_date is None:
+            return r.ExperimentsSecondaryResultsRetrieve400(BadRequestError(NOT_STARTED).body())
+        return r.ExperimentsSecondaryResultsRetrieve400(_not_computed())
+
+    async def experiments_create_exposure_cohort_for_experiment_create(
+        self, request: requests.ExperimentsCreateExposureCohortForExperimentCreateRequest, identity: Caller
+    ) -> r.ExperimentsCreateExposureCohortForExperimentCreateResponse:
+        try:
+            experiment = await _run(self._service.retrieve, identity, request.id)
+        except NotFoundError as error:
+            return r.ExperimentsCreateExposureCohortForExperimentCreate404(error.body())
+        if experiment.start_date is None:
+            return r.ExperimentsCreateExposureCohortForExperimentCreate400(
+                BadRequestError("Experiment does not have a start date").body()
+            )
+        return r.ExperimentsCreateExposureCohortForExperimentCreate400(_not_computed())
+
+    async def experiments_requires_flag_implementation_retrieve(
+        self, request: requests.ExperimentsRequiresFlagImplementationRetrieveRequest, identity: Caller
+    ) -> r.ExperimentsRequiresFlagImplementationRetrieveResponse:
+        return r.ExperimentsRequiresFlagImplementationRetrieve400(_not_computed())
+
+
+def _not_computed() -> models.Error:
+    return BadRequestError("This server does not compute from captured events yet.", code="not_implemented").body()
+
+
+async def _run(call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    return await run_in_threadpool(call, *args, **kwargs)

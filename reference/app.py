@@ -1,0 +1,27 @@
+"""The reference server's ASGI application: the generated app, given this implementation."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from posthog_experiments_server.app import create_app
+
+from reference.api import Experiments
+from reference.capture import Capture
+from reference.db.engine import Database
+from reference.db.migrate import upgrade
+from reference.errors import render
+from reference.experiments.service import ExperimentService
+from reference.identity.auth import Authenticator
+
+
+def build(database: Database) -> FastAPI:
+    """The app on ``database``, whose schema is brought up to date first."""
+    upgrade(database)
+    app = create_app(
+        experiments=Experiments(ExperimentService(database)),
+        capture=Capture(),
+        authenticator=Authenticator(database),
+        error_renderer=render,
+    )
+    app.router.on_shutdown.append(database.dispose)
+    return app

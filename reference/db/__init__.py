@@ -1,0 +1,1 @@
+"""Storage: the tables, the engine and its transactions, and the Alembic migrations that make the schema."""

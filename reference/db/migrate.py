@@ -1,0 +1,31 @@
+"""Bring a database's schema up to date with the Alembic migrations, safely from several processes at once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import text
+
+from reference.db.engine import Database
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+_LOCK_ID = 0x6578_7065  # any constant: the advisory lock that serializes migrating processes
+
+
+def alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def upgrade(database: Database) -> None:
+    """Apply every migration not yet applied, in one transaction that holds the migration lock."""
+    config = alembic_config()
+    with database.write() as session:
+        connection = session.connection()
+        if not database.is_sqlite:  # SQLite's write lock (BEGIN IMMEDIATE) already serializes
+            connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _LOCK_ID})
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")

@@ -1,0 +1,210 @@
+"""The tables, as SQLAlchemy models. The schema itself is made by the migrations in ``migrations/``."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, TypeDecorator, false, text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+JsonType = JSON().with_variant(JSONB(), "postgresql")
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out; stored as naive UTC (SQLite keeps no offset)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UtcDateTime,
+        dict[str, Any]: JsonType,
+        list[Any]: JsonType,
+    }
+
+
+class Organization(Base):
+    __tablename__ = "organizations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(400))
+    created_at: Mapped[datetime] = mapped_column(default=now)
+
+
+class Project(Base):
+    __tablename__ = "projects"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    name: Mapped[str] = mapped_column(String(400))
+    api_token: Mapped[str] = mapped_column(String(64), unique=True)  # public: capture takes it as api_key
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    test_account_filters: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[datetime] = mapped_column(default=now)
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    first_name: Mapped[str] = mapped_column(String(150), default="")
+    last_name: Mapped[str] = mapped_column(String(150), default="")
+    distinct_id: Mapped[str | None] = mapped_column(String(200))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    is_email_verified: Mapped[bool | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(default=now)
+
+
+class Membership(Base):
+    """A user's membership of an organization: it gives access to the organization's projects."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (Index("uq_memberships_organization_user", "organization_id", "user_id", unique=True),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+
+
+class PersonalApiKey(Base):
+    """A user's key; only its SHA-256 is stored. ``scoped_projects`` null means every project of the user."""
+
+    __tablename__ = "personal_api_keys"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    label: Mapped[str] = mapped_column(String(40), default="")
+    secure_value: Mapped[str] = mapped_column(String(64), unique=True)
+    mask_value: Mapped[str] = mapped_column(String(16))
+    scopes: Mapped[list[Any]] = mapped_column()
+    scoped_projects: Mapped[list[Any] | None] = mapped_column(JsonType)
+    created_at: Mapped[datetime] = mapped_column(default=now)
+
+
+class FeatureFlag(Base):
+    __tablename__ = "feature_flags"
+    __table_args__ = (
+        # One live flag per key and project; soft-deleted flags free their key. The database
+        # enforces it, so two concurrent creates cannot both win.
+        Index(
+            "uq_feature_flags_live_key",
+            "project_id",
+            "key",
+            unique=True,
+            sqlite_where=text("deleted = 0"),
+            postgresql_where=text("NOT deleted"),
+        ),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    key: Mapped[str] = mapped_column(String(400))
+    name: Mapped[str] = mapped_column(Text)
+    filters: Mapped[dict[str, Any]] = mapped_column()
+    active: Mapped[bool] = mapped_column(Boolean)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    ensure_experience_continuity: Mapped[bool | None] = mapped_column(default=False)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    updated_at: Mapped[datetime] = mapped_column(default=now)
+
+
+class Experiment(Base):
+    __tablename__ = "experiments"
+    __table_args__ = (Index("ix_experiments_project_created", "project_id", "created_at", "id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
+    name: Mapped[str] = mapped_column(String(400))
+    description: Mapped[str | None] = mapped_column(String(400))
+    start_date: Mapped[datetime | None] = mapped_column()
+    end_date: Mapped[datetime | None] = mapped_column()
+    feature_flag_id: Mapped[int] = mapped_column(ForeignKey("feature_flags.id"), index=True)
+    exposure_cohort_id: Mapped[int | None] = mapped_column(Integer)
+    parameters: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
+    secondary_metrics: Mapped[list[Any] | None] = mapped_column(JsonType)
+    filters: Mapped[dict[str, Any]] = mapped_column()
+    archived: Mapped[bool] = mapped_column(default=False)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    updated_at: Mapped[datetime] = mapped_column(default=now)
+
+    feature_flag: Mapped[FeatureFlag] = relationship(lazy="joined", innerjoin=True)
+    created_by: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+
+
+class ApprovalPolicy(Base):
+    """Changes of ``action_key`` (``feature_flag.enable``, ``feature_flag.update``) in a project need approval."""
+
+    __tablename__ = "approval_policies"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    action_key: Mapped[str] = mapped_column(String(100))
+    quorum: Mapped[int] = mapped_column(default=1)
+    approver_user_ids: Mapped[list[Any]] = mapped_column(default=list)
+    allow_self_approve: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=now)
+
+
+class ChangeRequest(Base):
+    __tablename__ = "change_requests"
+    __table_args__ = (
+        # At most one pending request per action and resource: the second identical request is refused.
+        Index(
+            "uq_change_requests_pending",
+            "project_id",
+            "action_key",
+            "resource_type",
+            "resource_id",
+            unique=True,
+            sqlite_where=text("state = 'pending'"),
+            postgresql_where=text("state = 'pending'"),
+        ),
+    )
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    action_key: Mapped[str] = mapped_column(String(100))
+    action_version: Mapped[int] = mapped_column(default=1)
+    resource_type: Mapped[str] = mapped_column(String(100))
+    resource_id: Mapped[str | None] = mapped_column(String(100))
+    intent: Mapped[dict[str, Any]] = mapped_column()
+    intent_display: Mapped[dict[str, Any]] = mapped_column()
+    policy_snapshot: Mapped[dict[str, Any]] = mapped_column()
+    validation_status: Mapped[str] = mapped_column(String(20), default="valid")
+    validation_errors: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
+    validated_at: Mapped[datetime | None] = mapped_column()
+    state: Mapped[str] = mapped_column(String(20), default="pending")
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    applied_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    updated_at: Mapped[datetime] = mapped_column(default=now)
+    expires_at: Mapped[datetime] = mapped_column()
+    applied_at: Mapped[datetime | None] = mapped_column()
+    apply_error: Mapped[str | None] = mapped_column(Text)
+    result_data: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
+
+    approvals: Mapped[list[Approval]] = relationship(order_by="Approval.created_at", lazy="selectin")
+
+
+class Approval(Base):
+    __tablename__ = "approvals"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    change_request_id: Mapped[str] = mapped_column(ForeignKey("change_requests.id"), index=True)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    decision: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=now)
