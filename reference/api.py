@@ -109,7 +109,7 @@ class Experiments:
                 BadRequestError("Experiment has no secondary metrics").body()
             )
         if request.metric_index >= len(metrics):
-            return r.ExperimentsSecondaryResultsRetrieve400(BadRequestError("BadRequestError metric ID").body())
+            return r.ExperimentsSecondaryResultsRetrieve400(BadRequestError("Invalid metric ID").body())
         if experiment.start_date is None:
             return r.ExperimentsSecondaryResultsRetrieve400(BadRequestError(NOT_STARTED).body())
         return r.ExperimentsSecondaryResultsRetrieve400(_not_computed())

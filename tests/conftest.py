@@ -19,3 +19,6 @@ def shared_dir() -> Path:
     if not (path / "api-contract.md").is_file():
         pytest.skip(f"shared material not found at {path} (set EXPERIMENTS_SHARED_DIR)")
     return path
+
+
+pytest_plugins = ["tests.reference_support"]

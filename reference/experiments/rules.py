@@ -47,7 +47,7 @@ def check_new_variants(parameters: dict[str, Any] | None) -> None:
     if not any(variant.get("key") == "control" for variant in sent):
         raise BadRequestError("Feature flag variants must contain a control variant", attr="parameters")
     if sum(variant.get("rollout_percentage") or 0 for variant in sent) != 100:
-        raise BadRequestError("BadRequestError variant definitions: Variant rollout percentages must sum to 100.")
+        raise BadRequestError("Invalid variant definitions: Variant rollout percentages must sum to 100.")
 
 
 def check_launched_variants(parameters: dict[str, Any] | None, flag_variants: list[dict[str, Any]]) -> None:
