@@ -95,11 +95,10 @@ class Api:
     def experiments(self) -> str:
         return f"/api/projects/{self.project_id}/experiments/"
 
-    def call(
-        self, method: str, path: str, body: Any = None, *, key: str | None = None, **options: Any
-    ) -> httpx.Response:
+    def call(self, method: str, path: str, body: Any = None, *, key: str | None = None) -> httpx.Response:
         headers = {"Authorization": f"Bearer {key or self.key}"}
-        return self.client.request(method, path, json=body, headers=headers, **options)
+        response: httpx.Response = self.client.request(method, path, json=body, headers=headers)
+        return response
 
     def create(self, **fields: Any) -> dict[str, Any]:
         fields.setdefault("name", "An experiment")
@@ -109,8 +108,8 @@ class Api:
         body: dict[str, Any] = answer.json()
         return body
 
-    def patch(self, experiment_id: int, body: Any, **options: Any) -> httpx.Response:
-        return self.call("PATCH", f"{self.experiments}{experiment_id}/", body, **options)
+    def patch(self, experiment_id: int, body: Any) -> httpx.Response:
+        return self.call("PATCH", f"{self.experiments}{experiment_id}/", body)
 
     def retrieve(self, experiment_id: int) -> dict[str, Any]:
         answer = self.call("GET", f"{self.experiments}{experiment_id}/")
