@@ -3,36 +3,33 @@ the thread pool and turns the outcome into one of the operation's declared respo
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import ParamSpec, TypeVar
-
 from posthog_experiments_server import models, requests
 from posthog_experiments_server import responses as r
-from starlette.concurrency import run_in_threadpool
 
+from reference.db.engine import Database
 from reference.errors import ApprovalRequiredError, BadRequestError, NotFoundError
 from reference.experiments.service import ExperimentService
 from reference.identity.auth import Caller
 
-P = ParamSpec("P")
-T = TypeVar("T")
 NOT_STARTED = "Experiment has not been started yet"
 
 
 class Experiments:
-    def __init__(self, service: ExperimentService) -> None:
-        self._service = service
+    def __init__(self, database: Database) -> None:
+        self._service = ExperimentService(database)
+        self._read = database.run_read
+        self._write = database.run_write
 
     async def experiments_list(
         self, request: requests.ExperimentsListRequest, identity: Caller
     ) -> r.ExperimentsListResponse:
-        return r.ExperimentsList200(await _run(self._service.list, identity, request))
+        return r.ExperimentsList200(await self._read(self._service.list, identity, request))
 
     async def experiments_create(
         self, request: requests.ExperimentsCreateRequest, identity: Caller
     ) -> r.ExperimentsCreateResponse:
         try:
-            return r.ExperimentsCreate201(await _run(self._service.create, identity, request.body))
+            return r.ExperimentsCreate201(await self._write(self._service.create, identity, request.body))
         except BadRequestError as error:
             return r.ExperimentsCreate400(error.body())
 
@@ -40,7 +37,7 @@ class Experiments:
         self, request: requests.ExperimentsRetrieveRequest, identity: Caller
     ) -> r.ExperimentsRetrieveResponse:
         try:
-            return r.ExperimentsRetrieve200(await _run(self._service.retrieve, identity, request.id))
+            return r.ExperimentsRetrieve200(await self._read(self._service.retrieve, identity, request.id))
         except NotFoundError as error:
             return r.ExperimentsRetrieve404(error.body())
 
@@ -48,7 +45,9 @@ class Experiments:
         self, request: requests.ExperimentsPartialUpdateRequest, identity: Caller
     ) -> r.ExperimentsPartialUpdateResponse:
         try:
-            return r.ExperimentsPartialUpdate200(await _run(self._service.update, identity, request.id, request.body))
+            return r.ExperimentsPartialUpdate200(
+                await self._write(self._service.update, identity, request.id, request.body)
+            )
         except BadRequestError as error:
             return r.ExperimentsPartialUpdate400(error.body())
         except NotFoundError as error:
@@ -60,7 +59,7 @@ class Experiments:
         self, request: requests.ExperimentsUpdateRequest, identity: Caller
     ) -> r.ExperimentsUpdateResponse:
         try:
-            return r.ExperimentsUpdate200(await _run(self._service.update, identity, request.id, request.body))
+            return r.ExperimentsUpdate200(await self._write(self._service.update, identity, request.id, request.body))
         except BadRequestError as error:
             return r.ExperimentsUpdate400(error.body())
         except NotFoundError as error:
@@ -72,7 +71,7 @@ class Experiments:
         self, request: requests.ExperimentsDestroyRequest, identity: Caller
     ) -> r.ExperimentsDestroyResponse:
         try:
-            await _run(self._service.delete, identity, request.id)
+            await self._write(self._service.delete, identity, request.id)
         except NotFoundError as error:
             return r.ExperimentsDestroy404(error.body())
         return r.ExperimentsDestroy204()
@@ -80,14 +79,14 @@ class Experiments:
     async def experiments_stats_retrieve(
         self, request: requests.ExperimentsStatsRetrieveRequest, identity: Caller
     ) -> r.ExperimentsStatsRetrieveResponse:
-        return r.ExperimentsStatsRetrieve200(await _run(self._service.stats, identity))
+        return r.ExperimentsStatsRetrieve200(await self._read(self._service.stats, identity))
 
     # Results, exposure cohorts and flag-implementation checks need captured events: part 2.
     async def experiments_results_retrieve(
         self, request: requests.ExperimentsResultsRetrieveRequest, identity: Caller
     ) -> r.ExperimentsResultsRetrieveResponse:
         try:
-            experiment = await _run(self._service.retrieve, identity, request.id)
+            experiment = await self._read(self._service.retrieve, identity, request.id)
         except NotFoundError as error:
             return r.ExperimentsResultsRetrieve404(error.body())
         if not experiment.filters.model_dump(exclude_unset=True):
@@ -100,7 +99,7 @@ class Experiments:
         self, request: requests.ExperimentsSecondaryResultsRetrieveRequest, identity: Caller
     ) -> r.ExperimentsSecondaryResultsRetrieveResponse:
         try:
-            experiment = await _run(self._service.retrieve, identity, request.id)
+            experiment = await self._read(self._service.retrieve, identity, request.id)
         except NotFoundError as error:
             return r.ExperimentsSecondaryResultsRetrieve404(error.body())
         metrics = experiment.secondary_metrics or []
@@ -118,7 +117,7 @@ class Experiments:
         self, request: requests.ExperimentsCreateExposureCohortForExperimentCreateRequest, identity: Caller
     ) -> r.ExperimentsCreateExposureCohortForExperimentCreateResponse:
         try:
-            experiment = await _run(self._service.retrieve, identity, request.id)
+            experiment = await self._read(self._service.retrieve, identity, request.id)
         except NotFoundError as error:
             return r.ExperimentsCreateExposureCohortForExperimentCreate404(error.body())
         if experiment.start_date is None:
@@ -135,7 +134,3 @@ class Experiments:
 
 def _not_computed() -> models.Error:
     return BadRequestError("This server does not compute from captured events yet.", code="not_implemented").body()
-
-
-async def _run(call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-    return await run_in_threadpool(call, *args, **kwargs)

@@ -10,7 +10,6 @@ from reference.capture import Capture
 from reference.db.engine import Database
 from reference.db.migrate import upgrade
 from reference.errors import render
-from reference.experiments.service import ExperimentService
 from reference.identity.auth import Authenticator
 
 
@@ -18,7 +17,7 @@ def build(database: Database) -> FastAPI:
     """The app on ``database``, whose schema is brought up to date first."""
     upgrade(database)
     app = create_app(
-        experiments=Experiments(ExperimentService(database)),
+        experiments=Experiments(database),
         capture=Capture(),
         authenticator=Authenticator(database),
         error_renderer=render,

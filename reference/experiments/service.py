@@ -12,7 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from posthog_experiments_server import models, requests
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -66,7 +66,7 @@ class ExperimentService:
             )
 
     def retrieve(self, caller: Caller, experiment_id: int) -> models.Experiment:
-        with self._database.read() as session:
+        with self._database.read_one() as session:
             return present.experiment(_get(session, caller.project_id, experiment_id))
 
     def create(self, caller: Caller, body: models.ExperimentInput) -> models.Experiment:
@@ -175,13 +175,16 @@ class ExperimentService:
         )
 
 
+_BY_ID = select(tables.Experiment).where(
+    tables.Experiment.id == bindparam("id"), tables.Experiment.project_id == bindparam("project_id")
+)
+# Concurrent updates of one experiment queue up instead of losing each other's changes.
+_BY_ID_FOR_UPDATE = _BY_ID.with_for_update(of=tables.Experiment)
+
+
 def _get(session: Session, project_id: int, experiment_id: int, *, for_update: bool = False) -> tables.Experiment:
-    query = select(tables.Experiment).where(
-        tables.Experiment.id == experiment_id, tables.Experiment.project_id == project_id
-    )
-    if for_update:  # concurrent updates of one experiment queue up instead of losing each other's changes
-        query = query.with_for_update(of=tables.Experiment)
-    row = session.scalars(query).first()
+    query = _BY_ID_FOR_UPDATE if for_update else _BY_ID
+    row = session.scalars(query, {"id": experiment_id, "project_id": project_id}).first()
     if row is None:
         raise NotFoundError()
     return row

@@ -12,8 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from posthog_experiments_server._runtime import Denied, ErrorAnswer, SecurityAlternative
-from sqlalchemy import select
-from starlette.concurrency import run_in_threadpool
+from sqlalchemy import bindparam, select
 from starlette.requests import Request
 
 from reference.db import tables
@@ -22,6 +21,27 @@ from reference.errors import error_body
 from reference.identity.keys import grants, hashed
 
 _BODY_KEY_LIMIT = 64 * 1024  # a key in the body is looked for only in small JSON bodies
+# One query, built once: the key, its user, the project, and the user's membership of its organization.
+_LOOKUP = (
+    select(
+        tables.PersonalApiKey.scopes,
+        tables.PersonalApiKey.scoped_projects,
+        tables.User.id,
+        tables.User.is_active,
+        tables.Project.id,
+        tables.Project.timezone,
+        tables.Membership.id,
+    )
+    .select_from(tables.PersonalApiKey)
+    .join(tables.User, tables.User.id == tables.PersonalApiKey.user_id)
+    .outerjoin(tables.Project, tables.Project.id == bindparam("project_id"))
+    .outerjoin(
+        tables.Membership,
+        (tables.Membership.user_id == tables.User.id)
+        & (tables.Membership.organization_id == tables.Project.organization_id),
+    )
+    .where(tables.PersonalApiKey.secure_value == bindparam("secure_value"))
+)
 
 
 @dataclass(frozen=True)
@@ -52,42 +72,32 @@ class Authenticator:
             )
         required = sorted({scope for alternative in alternatives for _, scopes in alternative for scope in scopes})
         project_id = request.path_params.get("project_id", "")
-        return await run_in_threadpool(self._check, key, source, project_id, required, str(request.url))
+        return await self._database.run_read(self._check, key, source, project_id, required, str(request.url))
 
     def _check(self, key: str, source: str, project_ref: str, required: list[str], url: str) -> Caller:
-        with self._database.read() as session:
-            found = session.execute(
-                select(tables.PersonalApiKey, tables.User)
-                .join(tables.User, tables.User.id == tables.PersonalApiKey.user_id)
-                .where(tables.PersonalApiKey.secure_value == hashed(key))
-            ).first()
-            if found is None or not found[1].is_active:
-                raise _refused(
-                    401,
-                    "authentication_failed",
-                    f"Personal API key found in request {source} is invalid.",
-                    {"WWW-Authenticate": "Bearer"},
-                )
-            api_key, user = found
-            project = session.get(tables.Project, int(project_ref)) if project_ref.isdigit() else None
-            if project is None:
-                raise Denied(ErrorAnswer(404, error_body("invalid_request", "not_found", "Project not found.")))
-            if api_key.scoped_projects is not None and project.id not in api_key.scoped_projects:
-                raise _refused(
-                    403, "permission_denied", f"API key does not have access to the requested project: ID {project.id}."
-                )
-            member = session.scalar(
-                select(tables.Membership.id).where(
-                    tables.Membership.user_id == user.id,
-                    tables.Membership.organization_id == project.organization_id,
-                )
+        project_id = int(project_ref) if project_ref.isdigit() and len(project_ref) < 19 else -1
+        with self._database.read_one() as session:
+            found = session.execute(_LOOKUP, {"secure_value": hashed(key), "project_id": project_id}).first()
+        if found is None or not found[3]:
+            raise _refused(
+                401,
+                "authentication_failed",
+                f"Personal API key found in request {source} is invalid.",
+                {"WWW-Authenticate": "Bearer"},
             )
-            if member is None:
-                raise _refused(403, "permission_denied", "You don't have access to the project.")
-            for scope in required:
-                if not grants(api_key.scopes, scope):
-                    raise _refused(403, "permission_denied", f"API key missing required scope '{scope}'")
-            return Caller(user.id, project.id, project.timezone, url)
+        scopes, scoped_projects, user_id, _, found_project, timezone, member = found
+        if found_project is None:
+            raise Denied(ErrorAnswer(404, error_body("invalid_request", "not_found", "Project not found.")))
+        if scoped_projects is not None and found_project not in scoped_projects:
+            raise _refused(
+                403, "permission_denied", f"API key does not have access to the requested project: ID {found_project}."
+            )
+        if member is None:
+            raise _refused(403, "permission_denied", "You don't have access to the project.")
+        for scope in required:
+            if not grants(scopes, scope):
+                raise _refused(403, "permission_denied", f"API key missing required scope '{scope}'")
+        return Caller(user_id, found_project, timezone, url)
 
 
 def _refused(status: int, code: str, detail: str, headers: dict[str, str] | None = None) -> Denied:
