@@ -15,7 +15,17 @@ GENERATED_PACKAGES = ("generated/client/posthog_experiments", "generated/server/
 
 @nox.session
 def regenerate(session: nox.Session) -> None:
-    """Validate the spec and regenerate generated/ from it (the reference server joins as it lands)."""
+    """The main job: validate the spec, regenerate generated/, then serve the reference server on SQLite.
+
+    Arguments after ``--`` go to ``python -m reference serve`` (e.g. ``-- --port 9000``).
+    """
+    generate(session)
+    session.run("python", "-m", "reference", "serve", *session.posargs)
+
+
+@nox.session
+def generate(session: nox.Session) -> None:
+    """Validate the spec and regenerate generated/ from it, without serving."""
     session.install("-e", ".")
     session.run("python", "-m", "generator", "validate")
     session.run("python", "-m", "generator", "generate")
@@ -57,6 +67,6 @@ def bench(session: nox.Session) -> None:
 
 @nox.session
 def bench_server(session: nox.Session) -> None:
-    """Requests/s of the generated adapter against a hand-written FastAPI endpoint (needs wrk)."""
+    """Requests/s of the generated adapter and the reference server against bare FastAPI (needs wrk)."""
     session.install("-e", ".[dev]")
     session.run("python", "bench/server.py", *session.posargs)
