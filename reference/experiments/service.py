@@ -12,7 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from posthog_experiments_server import models, requests
-from sqlalchemy import ColumnElement, Select, bindparam, func, select
+from sqlalchemy import ColumnElement, Connection, Select, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -47,15 +47,17 @@ class ExperimentService:
         self._database = database
 
     def list(self, caller: Caller, query: requests.ExperimentsListRequest) -> models.PaginatedExperimentList:
-        chosen = select(tables.Experiment).where(tables.Experiment.project_id == caller.project_id)
-        chosen = _filtered(chosen, query)
+        mine = tables.Experiment.project_id == caller.project_id
+        counted = _filtered(select(func.count()).select_from(tables.Experiment).where(mine), query)
+        page = (
+            _filtered(present.SHOWN.where(mine), query)
+            .order_by(tables.Experiment.created_at.desc(), tables.Experiment.id.desc())
+            .limit(query.limit)
+            .offset(query.offset)
+        )
         with self._database.read() as session:
-            count = session.scalar(select(func.count()).select_from(chosen.order_by(None).subquery())) or 0
-            rows = session.scalars(
-                chosen.order_by(tables.Experiment.created_at.desc(), tables.Experiment.id.desc())
-                .limit(query.limit)
-                .offset(query.offset)
-            ).all()
+            count = session.scalar(counted) or 0
+            rows = session.execute(page).mappings().all()
             return models.PaginatedExperimentList.model_validate(
                 {
                     "count": count,
@@ -67,7 +69,7 @@ class ExperimentService:
 
     def retrieve(self, caller: Caller, experiment_id: int) -> models.Experiment:
         with self._database.read_one() as session:
-            return present.experiment(_get(session, caller.project_id, experiment_id))
+            return _shown(session, caller.project_id, experiment_id)
 
     def create(self, caller: Caller, body: models.ExperimentInput) -> models.Experiment:
         parameters = _json(body.parameters)
@@ -109,8 +111,7 @@ class ExperimentService:
                 session.flush()
             except IntegrityError:  # a concurrent create took the key between the check and the insert
                 raise BadRequestError(FLAG_KEY_TAKEN, code="unique", attr="key") from None
-            session.refresh(row)
-            return present.experiment(row)
+            return _shown(session, caller.project_id, row.id)
 
     def update(self, caller: Caller, experiment_id: int, body: models.PatchedExperimentInput) -> models.Experiment:
         """PATCH and PUT alike: the fields sent replace the stored ones; the rest stay."""
@@ -127,7 +128,7 @@ class ExperimentService:
             if waiting is None:
                 _apply(row, plan)
                 session.flush()
-                return present.experiment(row)
+                return _shown(session, caller.project_id, row.id)
         raise ApprovalRequiredError(waiting)  # raised once the change request is committed
 
     def apply_change(self, session: Session, request: tables.ChangeRequest) -> dict[str, Any]:
@@ -175,6 +176,18 @@ class ExperimentService:
         )
 
 
+_SHOWN_BY_ID = present.SHOWN.where(
+    tables.Experiment.id == bindparam("id"), tables.Experiment.project_id == bindparam("project_id")
+)
+
+
+def _shown(session: Session | Connection, project_id: int, experiment_id: int) -> models.Experiment:
+    row = session.execute(_SHOWN_BY_ID, {"id": experiment_id, "project_id": project_id}).mappings().first()
+    if row is None:
+        raise NotFoundError()
+    return present.experiment(row)
+
+
 _BY_ID = select(tables.Experiment).where(
     tables.Experiment.id == bindparam("id"), tables.Experiment.project_id == bindparam("project_id")
 )
@@ -191,6 +204,7 @@ def _get(session: Session, project_id: int, experiment_id: int, *, for_update: b
 
 
 def _filtered(query: Select[Any], given: requests.ExperimentsListRequest) -> Select[Any]:
+    """``query`` narrowed by the list's filters."""
     experiment = tables.Experiment
     if given.search:
         escaped = given.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
