@@ -19,7 +19,7 @@ from reference.db import tables
 from reference.db.engine import Database
 from reference.errors import ApiError
 from reference.experiments.present import user_basic
-from reference.experiments.service import ExperimentService
+from reference.experiments.service import apply_change
 from reference.identity.keys import ALL_SCOPES, KNOWN_SCOPES, hashed, masked, new_personal_api_key, new_project_token
 
 _Row = TypeVar("_Row")
@@ -235,14 +235,14 @@ def decide(
         if not approve:
             request.state = "rejected"
         elif sum(a.decision == "approved" for a in request.approvals) >= int(request.policy_snapshot["quorum"]):
-            _apply(session, database, request, user_id)
+            _apply(session, request, user_id)
         return _change_request(session, request)
 
 
-def _apply(session: Session, database: Database, request: tables.ChangeRequest, user_id: int) -> None:
+def _apply(session: Session, request: tables.ChangeRequest, user_id: int) -> None:
     try:
         with session.begin_nested():  # a change that no longer applies fails alone
-            request.result_data = ExperimentService(database).apply_change(session, request)
+            request.result_data = apply_change(session, request)
     except ApiError as error:
         request.state, request.apply_error = "failed", error.detail
         return

@@ -14,7 +14,6 @@ from posthog_experiments_server._runtime import ErrorAnswer, ValidationFailure
 
 
 class ApiError(Exception):
-    status: ClassVar[int] = 400
     default_type: ClassVar[models.ErrorType] = models.ErrorType.validation_error
 
     def __init__(self, detail: str, *, code: str = "invalid_input", attr: str | None = None) -> None:
@@ -30,7 +29,6 @@ class BadRequestError(ApiError):
 
 
 class NotFoundError(ApiError):
-    status = 404
     default_type = models.ErrorType.invalid_request
 
     def __init__(self, detail: str = "Not found.") -> None:

@@ -144,7 +144,6 @@ class Experiment(Base):
     updated_at: Mapped[datetime] = mapped_column(default=now)
 
     feature_flag: Mapped[FeatureFlag] = relationship(lazy="joined", innerjoin=True)
-    created_by: Mapped[User] = relationship(lazy="joined", innerjoin=True)
 
 
 class ApprovalPolicy(Base):

@@ -131,15 +131,6 @@ class ExperimentService:
                 return _shown(session, caller.project_id, row.id)
         raise ApprovalRequiredError(waiting)  # raised once the change request is committed
 
-    def apply_change(self, session: Session, request: tables.ChangeRequest) -> dict[str, Any]:
-        """Apply an approved change request's update, as its requester asked it, past the gate."""
-        intent = request.intent
-        row = _get(session, request.project_id, int(intent["experiment_id"]), for_update=True)
-        body = models.PatchedExperimentInput.model_validate(intent["changes"])
-        _apply(row, _plan_update(row, body))
-        session.flush()
-        return {"experiment_id": row.id, "feature_flag_active": row.feature_flag.active}
-
     def delete(self, caller: Caller, experiment_id: int) -> None:
         """The experiment goes; its flag is soft-deleted, which frees its key."""
         with self._database.write() as session:
@@ -174,6 +165,16 @@ class ExperimentService:
             active_experiments=active,
             completed_last_30d=completed,
         )
+
+
+def apply_change(session: Session, request: tables.ChangeRequest) -> dict[str, Any]:
+    """Apply an approved change request's update, as its requester asked it, past the gate."""
+    intent = request.intent
+    row = _get(session, request.project_id, int(intent["experiment_id"]), for_update=True)
+    body = models.PatchedExperimentInput.model_validate(intent["changes"])
+    _apply(row, _plan_update(row, body))
+    session.flush()
+    return {"experiment_id": row.id, "feature_flag_active": row.feature_flag.active}
 
 
 _SHOWN_BY_ID = present.SHOWN.where(
