@@ -7,9 +7,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from typing import Any, ParamSpec, TypeVar
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, Select, create_engine, event
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
+
+from reference.db.prepared import PreparedSelect
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -31,8 +33,12 @@ class Database:
         # SQLite: writers take the write lock at BEGIN, so that two writers wait for each other
         # (busy timeout) instead of failing when a reader tries to upgrade its lock.
         self._writer = self.engine.execution_options(sqlite_begin="BEGIN IMMEDIATE")
+        # One statement needs no transaction around it: on SQLite no BEGIN, on PostgreSQL autocommit
+        # (which spares two round trips).
         self._single_statement = (
-            self.engine if self.is_sqlite else self.engine.execution_options(isolation_level="AUTOCOMMIT")
+            self.engine.execution_options(sqlite_begin=None)
+            if self.is_sqlite
+            else self.engine.execution_options(isolation_level="AUTOCOMMIT")
         )
         # SQLite has one writer at a time anyway; queueing this process's writers on a lock spares
         # them SQLite's busy-wait sleeps, which grow to 100 ms. Other processes still meet the busy timeout.
@@ -46,7 +52,7 @@ class Database:
     @contextmanager
     def read_one(self) -> Iterator[Connection]:
         """For a hot read of one statement, in Core: a bare connection (a Session costs more than the
-        query); on PostgreSQL outside a transaction, which spares two round trips."""
+        query), outside a transaction."""
         with self._single_statement.connect() as connection:
             yield connection
 
@@ -70,6 +76,10 @@ class Database:
     async def run_write(call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         return await run_in_threadpool(call, *args, **kwargs)
 
+    def prepare(self, statement: Select[Any]) -> PreparedSelect:
+        """``statement`` compiled once for this database, to run in ``read_one``."""
+        return PreparedSelect(statement, self.engine.dialect)
+
     def dispose(self) -> None:
         self.engine.dispose()
 
@@ -87,4 +97,6 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Any) -> None:
-        connection.exec_driver_sql(connection.get_execution_options().get("sqlite_begin", "BEGIN"))
+        statement = connection.get_execution_options().get("sqlite_begin", "BEGIN")
+        if statement is not None:  # straight to the driver: through SQLAlchemy it costs more than a read
+            connection.connection.driver_connection.execute(statement)

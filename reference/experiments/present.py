@@ -3,10 +3,11 @@ and the mapping of that row to the API's fields. Every answer that shows an expe
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from posthog_experiments_server import models
-from sqlalchemy import RowMapping, Select, select
+from sqlalchemy import Select, select
 
 from reference.db import tables
 
@@ -46,7 +47,7 @@ def user_basic(user: tables.User) -> dict[str, Any]:
     return {name: getattr(user, name) for name in USER_FIELDS}
 
 
-def experiment_fields(row: RowMapping) -> dict[str, Any]:
+def experiment_fields(row: Mapping[Any, Any]) -> dict[str, Any]:
     """The API's fields of one row of ``SHOWN``."""
     return {
         **{name: row[name] for name in EXPERIMENT_FIELDS},
@@ -57,5 +58,5 @@ def experiment_fields(row: RowMapping) -> dict[str, Any]:
     }
 
 
-def experiment(row: RowMapping) -> models.Experiment:
+def experiment(row: Mapping[Any, Any]) -> models.Experiment:
     return models.Experiment.model_validate(experiment_fields(row))

@@ -12,7 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from posthog_experiments_server import models, requests
-from sqlalchemy import ColumnElement, Connection, Select, bindparam, func, select
+from sqlalchemy import ColumnElement, Select, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -45,6 +45,7 @@ class _Plan:
 class ExperimentService:
     def __init__(self, database: Database) -> None:
         self._database = database
+        self._shown_by_id = database.prepare(_SHOWN_BY_ID)
 
     def list(self, caller: Caller, query: requests.ExperimentsListRequest) -> models.PaginatedExperimentList:
         mine = tables.Experiment.project_id == caller.project_id
@@ -68,8 +69,11 @@ class ExperimentService:
             )
 
     def retrieve(self, caller: Caller, experiment_id: int) -> models.Experiment:
-        with self._database.read_one() as session:
-            return _shown(session, caller.project_id, experiment_id)
+        with self._database.read_one() as connection:
+            row = self._shown_by_id.first(connection, {"id": experiment_id, "project_id": caller.project_id})
+        if row is None:
+            raise NotFoundError()
+        return present.experiment(row)
 
     def create(self, caller: Caller, body: models.ExperimentInput) -> models.Experiment:
         parameters = _json(body.parameters)
@@ -182,7 +186,7 @@ _SHOWN_BY_ID = present.SHOWN.where(
 )
 
 
-def _shown(session: Session | Connection, project_id: int, experiment_id: int) -> models.Experiment:
+def _shown(session: Session, project_id: int, experiment_id: int) -> models.Experiment:
     row = session.execute(_SHOWN_BY_ID, {"id": experiment_id, "project_id": project_id}).mappings().first()
     if row is None:
         raise NotFoundError()

@@ -26,11 +26,11 @@ _LOOKUP = (
     select(
         tables.PersonalApiKey.scopes,
         tables.PersonalApiKey.scoped_projects,
-        tables.User.id,
+        tables.User.id.label("user_id"),
         tables.User.is_active,
-        tables.Project.id,
+        tables.Project.id.label("project_id"),
         tables.Project.timezone,
-        tables.Membership.id,
+        tables.Membership.id.label("membership_id"),
     )
     .select_from(tables.PersonalApiKey)
     .join(tables.User, tables.User.id == tables.PersonalApiKey.user_id)
@@ -57,6 +57,7 @@ class Caller:
 class Authenticator:
     def __init__(self, database: Database) -> None:
         self._database = database
+        self._lookup = database.prepare(_LOOKUP)
 
     async def __call__(self, request: Request, alternatives: Sequence[SecurityAlternative]) -> Caller:
         key, source = await _find_key(request)
@@ -76,28 +77,29 @@ class Authenticator:
 
     def _check(self, key: str, source: str, project_ref: str, required: list[str], url: str) -> Caller:
         project_id = int(project_ref) if project_ref.isdigit() and len(project_ref) < 19 else -1
-        with self._database.read_one() as session:
-            found = session.execute(_LOOKUP, {"secure_value": hashed(key), "project_id": project_id}).first()
-        if found is None or not found[3]:
+        with self._database.read_one() as connection:
+            found = self._lookup.first(connection, {"secure_value": hashed(key), "project_id": project_id})
+        if found is None or not found["is_active"]:
             raise _refused(
                 401,
                 "authentication_failed",
                 f"Personal API key found in request {source} is invalid.",
                 {"WWW-Authenticate": "Bearer"},
             )
-        scopes, scoped_projects, user_id, _, found_project, timezone, member = found
+        found_project = found["project_id"]
         if found_project is None:
             raise Denied(ErrorAnswer(404, error_body("invalid_request", "not_found", "Project not found.")))
+        scopes, scoped_projects = found["scopes"], found["scoped_projects"]
         if scoped_projects is not None and found_project not in scoped_projects:
             raise _refused(
                 403, "permission_denied", f"API key does not have access to the requested project: ID {found_project}."
             )
-        if member is None:
+        if found["membership_id"] is None:
             raise _refused(403, "permission_denied", "You don't have access to the project.")
         for scope in required:
             if not grants(scopes, scope):
                 raise _refused(403, "permission_denied", f"API key missing required scope '{scope}'")
-        return Caller(user_id, found_project, timezone, url)
+        return Caller(found["user_id"], found_project, found["timezone"], url)
 
 
 def _refused(status: int, code: str, detail: str, headers: dict[str, str] | None = None) -> Denied:
