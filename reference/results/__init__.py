@@ -1,0 +1,1 @@
+"""Experiment results: captured events counted in SQL, then the statistics."""
