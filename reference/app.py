@@ -18,7 +18,7 @@ def build(database: Database) -> FastAPI:
     upgrade(database)
     app = create_app(
         experiments=Experiments(database),
-        capture=Capture(),
+        capture=Capture(database),
         authenticator=Authenticator(database),
         error_renderer=render,
     )

@@ -1,27 +1,67 @@
-"""The generated ``CaptureApi`` interface: events in PostHog's capture format (part 2 stores them)."""
+"""The generated ``CaptureApi`` interface: events in PostHog's capture format, stored at once.
+
+The project token (``api_key`` in the body) says which project the events belong to; an unknown
+token is a 401, an event that cannot be stored a 400 naming it, and in both cases nothing of the
+request is stored.
+"""
 
 from __future__ import annotations
 
-from posthog_experiments_server import requests
+from datetime import UTC, datetime
+
+from posthog_experiments_server import models, requests
 from posthog_experiments_server import responses as r
 
-from reference.errors import BadRequestError
+from reference.db.engine import Database
+from reference.events.store import EventStore, InvalidPayload, InvalidToken
+
+STORED = models.CaptureResponse(status=1)
 
 
 class Capture:
+    def __init__(self, database: Database) -> None:
+        self._store = EventStore(database)
+        self._write = database.run_write
+
     async def capture_batch_create(
         self, request: requests.CaptureBatchCreateRequest, identity: None
     ) -> r.CaptureBatchCreateResponse:
-        return r.CaptureBatchCreate400(_not_stored().body())
+        body = request.body
+        try:
+            await self._write(self._store.capture, body.api_key, body.batch, label="batch", received=_now())
+        except InvalidToken as error:
+            return r.CaptureBatchCreate401(error.body())
+        except InvalidPayload as error:
+            return r.CaptureBatchCreate400(error.body())
+        return r.CaptureBatchCreate200(STORED)
 
     async def capture_create(self, request: requests.CaptureCreateRequest, identity: None) -> r.CaptureCreateResponse:
-        return r.CaptureCreate400(_not_stored().body())
+        try:
+            await self._capture(request.body)
+        except InvalidToken as error:
+            return r.CaptureCreate401(error.body())
+        except InvalidPayload as error:
+            return r.CaptureCreate400(error.body())
+        return r.CaptureCreate200(STORED)
 
     async def capture_e_create(
         self, request: requests.CaptureECreateRequest, identity: None
     ) -> r.CaptureECreateResponse:
-        return r.CaptureECreate400(_not_stored().body())
+        try:
+            await self._capture(request.body)
+        except InvalidToken as error:
+            return r.CaptureECreate401(error.body())
+        except InvalidPayload as error:
+            return r.CaptureECreate400(error.body())
+        return r.CaptureECreate200(STORED)
+
+    async def _capture(self, body: models.SingleCaptureRequest | models.BatchCaptureRequest) -> None:
+        if isinstance(body, models.BatchCaptureRequest):
+            events, label = list(body.batch), "batch"
+        else:
+            events, label = [body], ""
+        await self._write(self._store.capture, body.api_key, events, label=label, received=_now())
 
 
-def _not_stored() -> BadRequestError:
-    return BadRequestError("This server does not store events yet.", code="not_implemented")
+def _now() -> datetime:
+    return datetime.now(UTC)

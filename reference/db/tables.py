@@ -5,7 +5,20 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, TypeDecorator, false, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    false,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -207,3 +220,65 @@ class Approval(Base):
     decision: Mapped[str] = mapped_column(String(20))
     reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=now)
+
+
+class Event(Base):
+    """A captured event. ``flag_key``/``flag_response`` copy ``$feature_flag``/``$feature_flag_response``
+    of ``$feature_flag_called`` events, so that exposure counts read an index, not JSON."""
+
+    __tablename__ = "events"
+    __table_args__ = (
+        Index("uq_events_project_uuid", "project_id", "uuid", unique=True),
+        Index("ix_events_project_event_time", "project_id", "event", "timestamp_ms"),
+        Index("ix_events_exposure", "project_id", "flag_key", "flag_response", "distinct_id", "timestamp_ms"),
+    )
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
+    uuid: Mapped[str] = mapped_column(String(36))
+    event: Mapped[str] = mapped_column(String(200))
+    distinct_id: Mapped[str] = mapped_column(String(200))
+    timestamp_ms: Mapped[int] = mapped_column(BigInteger)  # milliseconds since the epoch, UTC
+    properties: Mapped[dict[str, Any]] = mapped_column()
+    flag_key: Mapped[str | None] = mapped_column(String(400))
+    flag_response: Mapped[str | None] = mapped_column(String(400))
+
+
+class EventFlag(Base):
+    """One ``$feature/<flag key>`` property of an event: the variant its person saw. The event's name,
+    person and time are copied here, so that a metric broken down by variant reads one index."""
+
+    __tablename__ = "event_flags"
+    __table_args__ = (Index("ix_event_flags_metric", "project_id", "flag_key", "event", "timestamp_ms"),)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), primary_key=True)
+    flag_key: Mapped[str] = mapped_column(String(400), primary_key=True)
+    project_id: Mapped[int] = mapped_column(Integer)
+    variant: Mapped[str] = mapped_column(String(400))
+    event: Mapped[str] = mapped_column(String(200))
+    distinct_id: Mapped[str] = mapped_column(String(200))
+    timestamp_ms: Mapped[int] = mapped_column(BigInteger)
+
+
+class Cohort(Base):
+    """A dynamic cohort; its members are computed from events by its behavioural filter."""
+
+    __tablename__ = "cohorts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    name: Mapped[str] = mapped_column(String(400))
+    description: Mapped[str] = mapped_column(String(1000), default="")
+    filters: Mapped[dict[str, Any]] = mapped_column()
+    deleted: Mapped[bool] = mapped_column(default=False)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=now)
+
+
+class ResultsCache(Base):
+    """A computed results answer. ``key`` hashes everything the answer depends on; ``last_event_id``
+    is the project's newest event when it was computed, so that newer events in the window drop it."""
+
+    __tablename__ = "results_cache"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    result: Mapped[dict[str, Any]] = mapped_column()
+    last_event_id: Mapped[int] = mapped_column(BigInteger)
+    computed_at: Mapped[datetime] = mapped_column()

@@ -1,0 +1,1 @@
+"""Captured events: how they are stored, and how experiments read them."""

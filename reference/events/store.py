@@ -1,0 +1,135 @@
+"""Captured events: checked one by one, then stored all at once or not at all.
+
+Each event row keeps the person (``distinct_id``), the name, the time in epoch milliseconds and
+the properties; ``$feature/<flag key>`` properties become ``event_flags`` rows, and
+``$feature_flag_called`` events carry their flag and response in columns, so that results read
+indexes instead of JSON. An event sent again with the same ``uuid`` is stored once.
+"""
+
+from __future__ import annotations
+
+import uuid as uuids
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from posthog_experiments_server import models
+from sqlalchemy import Insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from reference.db import tables
+from reference.db.engine import Database
+from reference.errors import ApiError
+
+EXPOSURE_EVENT = "$feature_flag_called"
+FLAG_PREFIX = "$feature/"
+_MAX_DISTINCT_ID = 200
+_MAX_FLAG_TEXT = 400
+
+
+class InvalidPayload(ApiError):
+    """400: an event cannot be stored; nothing of its request is."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(f"Invalid payload: {detail}", code="invalid_payload")
+
+
+class InvalidToken(ApiError):
+    default_type = models.ErrorType.authentication_error
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Project API key invalid. You can find your project API key in PostHog project settings.",
+            code="invalid_api_key",
+        )
+
+
+@dataclass(frozen=True)
+class _Row:
+    event: dict[str, Any]
+    flags: list[dict[str, Any]]
+
+
+def epoch_ms(moment: datetime) -> int:
+    return round(moment.timestamp() * 1000)
+
+
+class EventStore:
+    def __init__(self, database: Database) -> None:
+        self._database = database
+        self._insert_events = _insert_ignoring_duplicates(database, tables.Event.__table__, ["project_id", "uuid"])
+        self._insert_flags = _insert_ignoring_duplicates(database, tables.EventFlag.__table__, ["event_id", "flag_key"])
+
+    def capture(self, token: str, events: Sequence[models.CaptureEvent], *, label: str, received: datetime) -> int:
+        """Store ``events`` for the project whose token is ``token``; the number stored (duplicates left out)."""
+        rows: dict[str, _Row] = {}
+        for index, event in enumerate(events):
+            row = _row(event, f"{label}[{index}]" if label else "the event", epoch_ms(received))
+            rows.setdefault(row.event["uuid"], row)  # the first of repeated uuids counts
+        with self._database.write() as session:
+            project_id = session.scalar(select(tables.Project.id).where(tables.Project.api_token == token))
+            if project_id is None:
+                raise InvalidToken()
+            for row in rows.values():
+                row.event["project_id"] = project_id
+            stored = session.execute(
+                self._insert_events.returning(tables.Event.id, tables.Event.uuid),
+                [row.event for row in rows.values()],
+            ).all()
+            flags = [
+                {**flag, "event_id": event_id, "project_id": project_id}
+                for event_id, event_uuid in stored
+                for flag in rows[event_uuid].flags
+            ]
+            if flags:
+                session.execute(self._insert_flags, flags)
+            return len(stored)
+
+
+def _insert_ignoring_duplicates(database: Database, table: Any, unique: list[str]) -> Insert:
+    insert = sqlite.insert if database.is_sqlite else postgresql.insert
+    return insert(table).on_conflict_do_nothing(index_elements=unique)
+
+
+def _row(event: models.CaptureEvent, where: str, received_ms: int) -> _Row:
+    properties = dict(event.properties or {})
+    person = event.distinct_id if event.distinct_id is not None else properties.get("distinct_id")
+    if isinstance(person, bool) or not isinstance(person, str | int) or str(person).strip() == "":
+        raise InvalidPayload(f"{where} has no distinct_id.")
+    distinct_id = str(person)
+    if len(distinct_id) > _MAX_DISTINCT_ID:
+        raise InvalidPayload(f"{where} has a distinct_id longer than {_MAX_DISTINCT_ID} characters.")
+    flags: list[dict[str, Any]] = []
+    for name, value in properties.items():
+        if name.startswith(FLAG_PREFIX) and isinstance(value, str) and value:
+            key = name.removeprefix(FLAG_PREFIX)
+            if 0 < len(key) <= _MAX_FLAG_TEXT and len(value) <= _MAX_FLAG_TEXT:
+                flags.append({"flag_key": key, "variant": value})
+    flag_key: str | None = None
+    flag_response: str | None = None
+    if event.event == EXPOSURE_EVENT:
+        flag_key = _flag_text(properties.get("$feature_flag"))
+        flag_response = _flag_text(properties.get("$feature_flag_response"))
+    timestamp_ms = epoch_ms(event.timestamp) if event.timestamp is not None else received_ms
+    row: dict[str, Any] = {
+        "uuid": str(event.uuid or uuids.uuid4()),
+        "event": event.event,
+        "distinct_id": distinct_id,
+        "timestamp_ms": timestamp_ms,
+        "properties": properties,
+        "flag_key": flag_key,
+        "flag_response": flag_response,
+    }
+    for flag in flags:
+        flag |= {"event": event.event, "distinct_id": distinct_id, "timestamp_ms": timestamp_ms}
+    return _Row(row, flags)
+
+
+def _flag_text(value: Any) -> str | None:
+    """A flag key or response as text: variants are strings, boolean flags answer true/false."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str | int) and 0 < len(str(value)) <= _MAX_FLAG_TEXT:
+        return str(value)
+    return None
