@@ -13,7 +13,7 @@ from posthog_experiments_server import models, requests
 from posthog_experiments_server import responses as r
 
 from reference.db.engine import Database
-from reference.events.store import EventStore, InvalidPayload, InvalidToken
+from reference.events.store import EventStore, InvalidPayloadError, InvalidTokenError
 
 STORED = models.CaptureResponse(status=1)
 
@@ -29,18 +29,18 @@ class Capture:
         body = request.body
         try:
             await self._write(self._store.capture, body.api_key, body.batch, label="batch", received=_now())
-        except InvalidToken as error:
+        except InvalidTokenError as error:
             return r.CaptureBatchCreate401(error.body())
-        except InvalidPayload as error:
+        except InvalidPayloadError as error:
             return r.CaptureBatchCreate400(error.body())
         return r.CaptureBatchCreate200(STORED)
 
     async def capture_create(self, request: requests.CaptureCreateRequest, identity: None) -> r.CaptureCreateResponse:
         try:
             await self._capture(request.body)
-        except InvalidToken as error:
+        except InvalidTokenError as error:
             return r.CaptureCreate401(error.body())
-        except InvalidPayload as error:
+        except InvalidPayloadError as error:
             return r.CaptureCreate400(error.body())
         return r.CaptureCreate200(STORED)
 
@@ -49,9 +49,9 @@ class Capture:
     ) -> r.CaptureECreateResponse:
         try:
             await self._capture(request.body)
-        except InvalidToken as error:
+        except InvalidTokenError as error:
             return r.CaptureECreate401(error.body())
-        except InvalidPayload as error:
+        except InvalidPayloadError as error:
             return r.CaptureECreate400(error.body())
         return r.CaptureECreate200(STORED)
 

@@ -28,14 +28,14 @@ _MAX_DISTINCT_ID = 200
 _MAX_FLAG_TEXT = 400
 
 
-class InvalidPayload(ApiError):
+class InvalidPayloadError(ApiError):
     """400: an event cannot be stored; nothing of its request is."""
 
     def __init__(self, detail: str) -> None:
         super().__init__(f"Invalid payload: {detail}", code="invalid_payload")
 
 
-class InvalidToken(ApiError):
+class InvalidTokenError(ApiError):
     default_type = models.ErrorType.authentication_error
 
     def __init__(self) -> None:
@@ -70,7 +70,7 @@ class EventStore:
         with self._database.write() as session:
             project_id = session.scalar(select(tables.Project.id).where(tables.Project.api_token == token))
             if project_id is None:
-                raise InvalidToken()
+                raise InvalidTokenError()
             for row in rows.values():
                 row.event["project_id"] = project_id
             stored = session.execute(
@@ -96,10 +96,10 @@ def _row(event: models.CaptureEvent, where: str, received_ms: int) -> _Row:
     properties = dict(event.properties or {})
     person = event.distinct_id if event.distinct_id is not None else properties.get("distinct_id")
     if isinstance(person, bool) or not isinstance(person, str | int) or str(person).strip() == "":
-        raise InvalidPayload(f"{where} has no distinct_id.")
+        raise InvalidPayloadError(f"{where} has no distinct_id.")
     distinct_id = str(person)
     if len(distinct_id) > _MAX_DISTINCT_ID:
-        raise InvalidPayload(f"{where} has a distinct_id longer than {_MAX_DISTINCT_ID} characters.")
+        raise InvalidPayloadError(f"{where} has a distinct_id longer than {_MAX_DISTINCT_ID} characters.")
     flags: list[dict[str, Any]] = []
     for name, value in properties.items():
         if name.startswith(FLAG_PREFIX) and isinstance(value, str) and value:
