@@ -10,6 +10,7 @@ from reference.db.engine import Database
 from reference.errors import ApprovalRequiredError, BadRequestError, NotFoundError
 from reference.experiments.service import ExperimentService
 from reference.identity.auth import Caller
+from reference.results.service import ResultsService
 
 NOT_STARTED = "Experiment has not been started yet"
 
@@ -17,8 +18,10 @@ NOT_STARTED = "Experiment has not been started yet"
 class Experiments:
     def __init__(self, database: Database) -> None:
         self._service = ExperimentService(database)
+        self._results = ResultsService(database)
         self._read = database.run_read
-        self._write = database.run_write
+        self._write = database.run_in_thread
+        self._in_thread = database.run_in_thread
 
     async def experiments_list(
         self, request: requests.ExperimentsListRequest, identity: Caller
@@ -81,37 +84,31 @@ class Experiments:
     ) -> r.ExperimentsStatsRetrieveResponse:
         return r.ExperimentsStatsRetrieve200(await self._read(self._service.stats, identity))
 
-    # Results, exposure cohorts and flag-implementation checks need captured events: part 2.
     async def experiments_results_retrieve(
         self, request: requests.ExperimentsResultsRetrieveRequest, identity: Caller
     ) -> r.ExperimentsResultsRetrieveResponse:
+        refresh = request.refresh is not None
         try:
-            experiment = await self._read(self._service.retrieve, identity, request.id)
+            answer = await self._in_thread(self._results.results, identity, request.id, refresh=refresh)
+        except BadRequestError as error:
+            return r.ExperimentsResultsRetrieve400(error.body())
         except NotFoundError as error:
             return r.ExperimentsResultsRetrieve404(error.body())
-        if not experiment.filters.model_dump(exclude_unset=True):
-            return r.ExperimentsResultsRetrieve400(BadRequestError("Experiment has no target metric").body())
-        if experiment.start_date is None:
-            return r.ExperimentsResultsRetrieve400(BadRequestError(NOT_STARTED).body())
-        return r.ExperimentsResultsRetrieve400(_not_computed())
+        return r.ExperimentsResultsRetrieve200(models.ExperimentResultsResponse.model_validate(answer))
 
     async def experiments_secondary_results_retrieve(
         self, request: requests.ExperimentsSecondaryResultsRetrieveRequest, identity: Caller
     ) -> r.ExperimentsSecondaryResultsRetrieveResponse:
+        refresh = request.refresh is not None
         try:
-            experiment = await self._read(self._service.retrieve, identity, request.id)
+            answer = await self._in_thread(
+                self._results.secondary_results, identity, request.id, request.metric_index, refresh=refresh
+            )
+        except BadRequestError as error:
+            return r.ExperimentsSecondaryResultsRetrieve400(error.body())
         except NotFoundError as error:
             return r.ExperimentsSecondaryResultsRetrieve404(error.body())
-        metrics = experiment.secondary_metrics or []
-        if not metrics:
-            return r.ExperimentsSecondaryResultsRetrieve400(
-                BadRequestError("Experiment has no secondary metrics").body()
-            )
-        if request.metric_index >= len(metrics):
-            return r.ExperimentsSecondaryResultsRetrieve400(BadRequestError("Invalid metric ID").body())
-        if experiment.start_date is None:
-            return r.ExperimentsSecondaryResultsRetrieve400(BadRequestError(NOT_STARTED).body())
-        return r.ExperimentsSecondaryResultsRetrieve400(_not_computed())
+        return r.ExperimentsSecondaryResultsRetrieve200(models.SecondaryResultsResponse.model_validate(answer))
 
     async def experiments_create_exposure_cohort_for_experiment_create(
         self, request: requests.ExperimentsCreateExposureCohortForExperimentCreateRequest, identity: Caller

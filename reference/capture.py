@@ -21,7 +21,7 @@ STORED = models.CaptureResponse(status=1)
 class Capture:
     def __init__(self, database: Database) -> None:
         self._store = EventStore(database)
-        self._write = database.run_write
+        self._write = database.run_in_thread
 
     async def capture_batch_create(
         self, request: requests.CaptureBatchCreateRequest, identity: None

@@ -65,15 +65,15 @@ class Database:
         """Run a read from async code: on SQLite right here, elsewhere in the thread pool.
 
         A SQLite read takes tens of microseconds and, in WAL mode, never waits for a writer, so
-        a hop to a thread would cost more than the read. Writes, and reads over a network, go
-        to the thread pool (``run_write``).
+        a hop to a thread would cost more than the read. Writes, long reads (results) and reads
+        over a network go to the thread pool (``run_in_thread``).
         """
         if self.is_sqlite:
             return call(*args, **kwargs)
         return await run_in_threadpool(call, *args, **kwargs)
 
     @staticmethod
-    async def run_write(call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    async def run_in_thread(call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         return await run_in_threadpool(call, *args, **kwargs)
 
     def prepare(self, statement: Select[Any]) -> PreparedSelect:

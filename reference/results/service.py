@@ -1,0 +1,176 @@
+"""``results`` and ``secondary_results``: preconditions in PostHog's order, then a cached answer or a
+computation.
+
+The cache lives in the database (so every server process shares it): an entry's key hashes
+everything the answer depends on; it is used for an hour, unless ``refresh`` is asked for or an
+event newer than the entry has landed in the experiment's window.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import Session
+
+from reference.db import tables
+from reference.db.engine import Database
+from reference.errors import BadRequestError, NotFoundError
+from reference.identity.auth import Caller
+from reference.results.compute import Setup, experiment_result, secondary_result
+from reference.results.metrics import Metric, read_exposure_step, read_metric, read_secondary_metric
+from reference.results.queries import ResultQueries, Window
+
+CACHE_LIFETIME = timedelta(hours=1)
+NOT_STARTED = "Experiment has not been started yet"
+_Compute = Callable[[Session, ResultQueries, Metric, Setup], dict[str, Any]]
+
+
+class ResultsService:
+    def __init__(self, database: Database) -> None:
+        self._database = database
+
+    def results(self, caller: Caller, experiment_id: int, *, refresh: bool) -> dict[str, Any]:
+        with self._database.read() as session:
+            experiment = _experiment(session, caller, experiment_id)
+            if not experiment.filters:
+                raise BadRequestError("Experiment has no target metric")
+            if experiment.start_date is None:
+                raise BadRequestError(NOT_STARTED)
+            metric = read_metric(experiment.filters)
+            exposure = (experiment.parameters or {}).get("custom_exposure_filter")
+            exposure_step = read_exposure_step(exposure) if exposure else None
+            setup = _setup(session, experiment, caller, exposure_step)
+        return self._answer(caller, experiment, metric, setup, experiment_result, "results", refresh=refresh)
+
+    def secondary_results(self, caller: Caller, experiment_id: int, index: int, *, refresh: bool) -> dict[str, Any]:
+        with self._database.read() as session:
+            experiment = _experiment(session, caller, experiment_id)
+            metrics = experiment.secondary_metrics or []
+            if not metrics:
+                raise BadRequestError("Experiment has no secondary metrics")
+            if not 0 <= index < len(metrics):
+                raise BadRequestError("Invalid metric ID")
+            if experiment.start_date is None:
+                raise BadRequestError(NOT_STARTED)
+            metric = read_secondary_metric(dict(metrics[index].get("filters") or {}))
+            setup = _setup(session, experiment, caller, None)
+        return self._answer(caller, experiment, metric, setup, secondary_result, f"secondary:{index}", refresh=refresh)
+
+    def _answer(
+        self,
+        caller: Caller,
+        experiment: tables.Experiment,
+        metric: Metric,
+        setup: Setup,
+        compute: _Compute,
+        kind: str,
+        *,
+        refresh: bool,
+    ) -> dict[str, Any]:
+        window = (setup.window.start_ms, None if experiment.end_date is None else setup.window.end_ms)
+        with self._database.read() as session:
+            test_accounts = _test_accounts(session, caller, metric)
+            key = _cache_key(kind, experiment, metric, setup, caller, test_accounts)
+            if not refresh and (cached := _cached(session, key, caller.project_id, window)) is not None:
+                return {"result": cached.result, "last_refresh": cached.computed_at, "is_cached": True}
+            newest = session.scalar(
+                select(func.max(tables.Event.id)).where(tables.Event.project_id == caller.project_id)
+            )
+            queries = ResultQueries(
+                is_sqlite=self._database.is_sqlite,
+                project_id=caller.project_id,
+                flag_key=setup.flag_key,
+                variants=setup.variants,
+                window=setup.window,
+                test_account_filters=test_accounts,
+            )
+            result = compute(session, queries, metric, setup)
+        computed_at = tables.now()
+        entry = {"result": result, "last_event_id": newest or 0, "computed_at": computed_at}
+        with self._database.write() as session:
+            stored = session.get(tables.ResultsCache, key)
+            if stored is None:
+                session.add(tables.ResultsCache(key=key, project_id=caller.project_id, **entry))
+            else:
+                for name, value in entry.items():
+                    setattr(stored, name, value)
+        return {"result": result, "last_refresh": computed_at, "is_cached": False}
+
+
+def _experiment(session: Session, caller: Caller, experiment_id: int) -> tables.Experiment:
+    found = session.scalars(
+        select(tables.Experiment).where(
+            tables.Experiment.id == experiment_id, tables.Experiment.project_id == caller.project_id
+        )
+    ).first()
+    if found is None:
+        raise NotFoundError()
+    return found
+
+
+def _setup(session: Session, experiment: tables.Experiment, caller: Caller, exposure: Any) -> Setup:
+    flag = experiment.feature_flag
+    configured = (flag.filters.get("multivariate") or {}).get("variants") or []
+    keys = [str(v["key"]) for v in configured]
+    ordered = ["control", *(k for k in keys if k != "control")] if "control" in keys else keys
+    weights = {str(v["key"]): float(v.get("rollout_percentage") or 0) for v in configured}
+    end = experiment.end_date or tables.now()
+    assert experiment.start_date is not None  # checked by the caller
+    return Setup(
+        flag_key=flag.key,
+        variants=ordered,
+        weights={key: weights[key] for key in ordered},
+        window=Window(experiment.start_date, end, caller.project_timezone),
+        exposure_step=exposure,
+    )
+
+
+def _test_accounts(session: Session, caller: Caller, metric: Metric) -> list[dict[str, Any]]:
+    if not metric.filter_test_accounts:
+        return []
+    project = session.get(tables.Project, caller.project_id)
+    return list(project.test_account_filters if project is not None else [])
+
+
+def _cache_key(
+    kind: str,
+    experiment: tables.Experiment,
+    metric: Metric,
+    setup: Setup,
+    caller: Caller,
+    test_accounts: list[dict[str, Any]],
+) -> str:
+    """Everything the answer depends on: the metric, window, exposure, variants, zone and filters."""
+    described = {
+        "kind": kind,
+        "project": caller.project_id,
+        "experiment": experiment.id,
+        "metric": metric.filters,
+        "start": experiment.start_date.isoformat() if experiment.start_date else None,
+        "end": experiment.end_date.isoformat() if experiment.end_date else None,
+        "exposure": (experiment.parameters or {}).get("custom_exposure_filter"),
+        "flag": setup.flag_key,
+        "variants": setup.variants,
+        "weights": setup.weights,
+        "timezone": caller.project_timezone,
+        "test_accounts": test_accounts,
+    }
+    return hashlib.sha256(json.dumps(described, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _cached(session: Session, key: str, project_id: int, window: tuple[int, int | None]) -> tables.ResultsCache | None:
+    entry = session.get(tables.ResultsCache, key)
+    if entry is None or entry.computed_at < tables.now() - CACHE_LIFETIME:
+        return None
+    events = tables.Event
+    newer = select(events.id).where(
+        events.project_id == project_id, events.id > entry.last_event_id, events.timestamp_ms >= window[0]
+    )
+    if window[1] is not None:
+        newer = newer.where(events.timestamp_ms <= window[1])
+    return None if session.scalar(select(exists(newer))) else entry
