@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from reference import approvals
+from reference.cohorts import member_query
 from reference.db import tables
 from reference.db.engine import Database
 from reference.errors import ApiError
@@ -190,6 +191,17 @@ def remove_policy(database: Database, *, policy_id: int) -> dict[str, Any]:
     with database.write() as session:
         session.delete(_existing(session, tables.ApprovalPolicy, policy_id))
         return {"removed": policy_id}
+
+
+def cohort_members(database: Database, *, cohort_id: int) -> dict[str, Any]:
+    """The persons (distinct ids) in a cohort, computed from the events now."""
+    with database.read() as session:
+        cohort = _existing(session, tables.Cohort, cohort_id)
+        try:
+            members = session.scalars(member_query(cohort, is_sqlite=database.is_sqlite)).all()
+        except ApiError as error:
+            raise AdminError(error.detail) from None
+        return {"cohort_id": cohort_id, "count": len(members), "distinct_ids": sorted(members)}
 
 
 def list_change_requests(

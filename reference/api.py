@@ -6,21 +6,22 @@ from __future__ import annotations
 from posthog_experiments_server import models, requests
 from posthog_experiments_server import responses as r
 
+from reference.cohorts import CohortService
 from reference.db.engine import Database
 from reference.errors import ApprovalRequiredError, BadRequestError, NotFoundError
+from reference.events.flag_check import FlagCheck
 from reference.experiments.service import ExperimentService
 from reference.identity.auth import Caller
 from reference.results.service import ResultsService
-
-NOT_STARTED = "Experiment has not been started yet"
 
 
 class Experiments:
     def __init__(self, database: Database) -> None:
         self._service = ExperimentService(database)
         self._results = ResultsService(database)
+        self._cohorts = CohortService(database)
+        self._flag_check = FlagCheck(database)
         self._read = database.run_read
-        self._write = database.run_in_thread
         self._in_thread = database.run_in_thread
 
     async def experiments_list(
@@ -32,7 +33,7 @@ class Experiments:
         self, request: requests.ExperimentsCreateRequest, identity: Caller
     ) -> r.ExperimentsCreateResponse:
         try:
-            return r.ExperimentsCreate201(await self._write(self._service.create, identity, request.body))
+            return r.ExperimentsCreate201(await self._in_thread(self._service.create, identity, request.body))
         except BadRequestError as error:
             return r.ExperimentsCreate400(error.body())
 
@@ -49,7 +50,7 @@ class Experiments:
     ) -> r.ExperimentsPartialUpdateResponse:
         try:
             return r.ExperimentsPartialUpdate200(
-                await self._write(self._service.update, identity, request.id, request.body)
+                await self._in_thread(self._service.update, identity, request.id, request.body)
             )
         except BadRequestError as error:
             return r.ExperimentsPartialUpdate400(error.body())
@@ -62,7 +63,9 @@ class Experiments:
         self, request: requests.ExperimentsUpdateRequest, identity: Caller
     ) -> r.ExperimentsUpdateResponse:
         try:
-            return r.ExperimentsUpdate200(await self._write(self._service.update, identity, request.id, request.body))
+            return r.ExperimentsUpdate200(
+                await self._in_thread(self._service.update, identity, request.id, request.body)
+            )
         except BadRequestError as error:
             return r.ExperimentsUpdate400(error.body())
         except NotFoundError as error:
@@ -74,7 +77,7 @@ class Experiments:
         self, request: requests.ExperimentsDestroyRequest, identity: Caller
     ) -> r.ExperimentsDestroyResponse:
         try:
-            await self._write(self._service.delete, identity, request.id)
+            await self._in_thread(self._service.delete, identity, request.id)
         except NotFoundError as error:
             return r.ExperimentsDestroy404(error.body())
         return r.ExperimentsDestroy204()
@@ -114,20 +117,27 @@ class Experiments:
         self, request: requests.ExperimentsCreateExposureCohortForExperimentCreateRequest, identity: Caller
     ) -> r.ExperimentsCreateExposureCohortForExperimentCreateResponse:
         try:
-            experiment = await self._read(self._service.retrieve, identity, request.id)
+            made = await self._in_thread(self._cohorts.create_exposure_cohort, identity, request.id)
+        except BadRequestError as error:
+            return r.ExperimentsCreateExposureCohortForExperimentCreate400(error.body())
         except NotFoundError as error:
             return r.ExperimentsCreateExposureCohortForExperimentCreate404(error.body())
-        if experiment.start_date is None:
-            return r.ExperimentsCreateExposureCohortForExperimentCreate400(
-                BadRequestError("Experiment does not have a start date").body()
-            )
-        return r.ExperimentsCreateExposureCohortForExperimentCreate400(_not_computed())
+        return r.ExperimentsCreateExposureCohortForExperimentCreate201(
+            models.ExposureCohortResponse.model_validate(made)
+        )
 
     async def experiments_requires_flag_implementation_retrieve(
         self, request: requests.ExperimentsRequiresFlagImplementationRetrieveRequest, identity: Caller
     ) -> r.ExperimentsRequiresFlagImplementationRetrieveResponse:
-        return r.ExperimentsRequiresFlagImplementationRetrieve400(_not_computed())
-
-
-def _not_computed() -> models.Error:
-    return BadRequestError("This server does not compute from captured events yet.", code="not_implemented").body()
+        entities = [*(request.events or []), *(request.actions or [])]
+        actions = bool(request.actions) or any(e.type == models.FilterEntityType.actions for e in entities)
+        names = [str(e.id) for e in entities if e.id is not None]
+        try:
+            needed = await self._in_thread(
+                self._flag_check.requires_flag_implementation, identity, names, actions=actions, limit=request.limit
+            )
+        except BadRequestError as error:
+            return r.ExperimentsRequiresFlagImplementationRetrieve400(error.body())
+        return r.ExperimentsRequiresFlagImplementationRetrieve200(
+            models.RequiresFlagImplementationResponse(result=needed)
+        )

@@ -129,6 +129,8 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("--project-id", type=int)
     sub = command(group, "remove-policy", "Remove an approval policy", _admin(admin.remove_policy, "policy_id"))
     sub.add_argument("--id", dest="policy_id", type=int, required=True)
+    sub = command(group, "cohort-members", "List a cohort's persons", _admin(admin.cohort_members, "cohort_id"))
+    sub.add_argument("--cohort-id", type=int, required=True)
     sub = command(
         group, "list-change-requests", "List change requests", _admin(admin.list_change_requests, "project_id", "state")
     )

@@ -102,10 +102,10 @@ def _row(event: models.CaptureEvent, where: str, received_ms: int) -> _Row:
         raise InvalidPayloadError(f"{where} has a distinct_id longer than {_MAX_DISTINCT_ID} characters.")
     flags: list[dict[str, Any]] = []
     for name, value in properties.items():
-        if name.startswith(FLAG_PREFIX) and isinstance(value, str) and value:
-            key = name.removeprefix(FLAG_PREFIX)
-            if 0 < len(key) <= _MAX_FLAG_TEXT and len(value) <= _MAX_FLAG_TEXT:
-                flags.append({"flag_key": key, "variant": value})
+        variant = _flag_text(value) if name.startswith(FLAG_PREFIX) else None
+        key = name.removeprefix(FLAG_PREFIX)
+        if variant is not None and 0 < len(key) <= _MAX_FLAG_TEXT:
+            flags.append({"flag_key": key, "variant": variant})
     flag_key: str | None = None
     flag_response: str | None = None
     if event.event == EXPOSURE_EVENT:
