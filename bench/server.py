@@ -17,22 +17,16 @@ import argparse
 import json
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from processes import postgres_database, served_process
 
-ROOT = Path(__file__).resolve().parent.parent
 FAKE_KEY = "Bearer phx_valid"
 CREATE_SCRIPT = """
 counter = 0
@@ -76,7 +70,7 @@ def main() -> None:
     if arguments.only != "adapter":
         with tempfile.TemporaryDirectory() as folder:
             rates |= _reference("reference, SQLite", f"sqlite:///{folder}/bench.sqlite3", arguments)
-        with _postgres_database(arguments.postgres_url) as url:
+        with postgres_database(arguments.postgres_url) as url:
             rates |= _reference("reference, PostgreSQL", url, arguments)
     bare = rates[("bare FastAPI", "retrieve")]
     print(f"\n{arguments.connections} connections, {arguments.seconds} s per run, best of 2\n")
@@ -88,7 +82,7 @@ def main() -> None:
 
 def _reference(app: str, database_url: str, arguments: argparse.Namespace) -> dict[tuple[str, str], float]:
     command = [sys.executable, "-m", "reference", "serve", "--database-url", database_url, "--log-level", "warning"]
-    with _process(command) as (base, process):
+    with served_process(command) as (base, process):
         made = json.loads(process.stdout.readline() if process.stdout else "{}")
         key = f"Bearer {made['personal_api_key']}"
         experiments = f"{base}/api/projects/{made['project_id']}/experiments/"
@@ -146,50 +140,8 @@ def _wrk(scenario: Scenario, seconds: int, connections: int) -> float:
 @contextmanager
 def _uvicorn(app: str) -> Iterator[str]:
     command = [sys.executable, "-m", "uvicorn", app, "--log-level", "warning", "--no-access-log"]
-    with _process(command) as (base, _):
+    with served_process(command) as (base, _):
         yield base
-
-
-@contextmanager
-def _process(command: list[str]) -> Iterator[tuple[str, subprocess.Popen[str]]]:
-    port = _free_port()
-    process = subprocess.Popen([*command, "--port", str(port)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
-    try:
-        _wait_for(port)
-        yield f"http://127.0.0.1:{port}", process
-    finally:
-        process.terminate()
-        process.wait()
-
-
-@contextmanager
-def _postgres_database(server_url: str) -> Iterator[str]:
-    name = f"bench_reference_{uuid.uuid4().hex[:8]}"
-    server = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with server.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with server.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        server.dispose()
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _wait_for(port: int) -> None:
-    for _ in range(400):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"nothing listens on {port}")
 
 
 if __name__ == "__main__":

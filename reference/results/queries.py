@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, Subquery, and_, func, literal, select, union_all
+from sqlalchemy import ColumnElement, Select, String, Subquery, and_, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from reference.db import tables
@@ -23,6 +23,7 @@ from reference.results.conditions import PropertyReader
 from reference.results.metrics import PER_ACTOR_MATH, Step
 
 _DAY_MS = 86_400_000
+_NO_VARIANT = literal(None, String).label("variant")
 _EVENT, _FLAG = tables.Event, tables.EventFlag
 
 
@@ -140,7 +141,7 @@ class ResultQueries:
         window_ms = int(window.total_seconds() * 1000)
         first = self._step_events(steps[0])
         reached = select(first.c.distinct_id, first.c.at.label("start"), first.c.at.label("at")).cte("step_0")
-        levels: list[Select[Any]] = [select(reached.c.distinct_id, literal(1).label("level"))]
+        levels: list[Select[Any]] = [select(reached.c.distinct_id, literal(1).label("level"), _NO_VARIANT)]
         for number in range(1, len(steps)):
             following = self._step_events(steps[number])
             later = (
@@ -161,24 +162,28 @@ class ResultQueries:
                 .group_by(reached.c.distinct_id, reached.c.start)
                 .cte(f"step_{number}")
             )
-            levels.append(select(reached.c.distinct_id, literal(number + 1).label("level")))
-        every = union_all(*levels).subquery()
-        person_level = (
-            select(every.c.distinct_id, func.max(every.c.level).label("level")).group_by(every.c.distinct_id).subquery()
+            levels.append(select(reached.c.distinct_id, literal(number + 1).label("level"), _NO_VARIANT))
+        # The first touch joins in as one more row per person (level 0), so that one GROUP BY gives each
+        # person's furthest step and variant: no join of two large intermediate results.
+        touches = self._touches([step.event for step in steps])
+        first_touch = select(touches.c.distinct_id, literal(0).label("level"), touches.c.variant).where(
+            touches.c.rank == 1
         )
-        variant = self._first_touch([step.event for step in steps])
-        per_variant = (
-            select(variant.c.variant, person_level.c.level, func.count())
-            .join(variant, variant.c.distinct_id == person_level.c.distinct_id)
-            .where(variant.c.rank == 1, variant.c.variant.in_(self._variants))
-            .group_by(variant.c.variant, person_level.c.level)
+        rows = union_all(*levels, first_touch).subquery()
+        person = (
+            select(func.max(rows.c.level).label("level"), func.max(rows.c.variant).label("variant"))
+            .group_by(rows.c.distinct_id)
+            .subquery()
         )
+        per_variant = select(person.c.variant, person.c.level, func.count()).group_by(person.c.variant, person.c.level)
+        persons = 0
         steps_reached: dict[str, list[int]] = {}
         for name, level, count in session.execute(per_variant):
-            counts = steps_reached.setdefault(name, [0] * len(steps))
-            for index in range(level):
-                counts[index] += count
-        persons = session.scalar(select(func.count()).select_from(person_level)) or 0
+            persons += count if level > 0 else 0
+            if level > 0 and name in self._variants:
+                counts = steps_reached.setdefault(name, [0] * len(steps))
+                for index in range(level):
+                    counts[index] += count
         return FunnelCounts(persons, steps_reached)
 
     def _step_events(self, step: Step) -> Subquery:
@@ -194,7 +199,8 @@ class ResultQueries:
             .subquery()
         )
 
-    def _first_touch(self, events: list[str]) -> Any:
+    def _touches(self, events: list[str]) -> Any:
+        """Each person's flagged funnel events in the window, ranked by time (rank 1: the first touch)."""
         rank = func.row_number().over(partition_by=_FLAG.distinct_id, order_by=(_FLAG.timestamp_ms, _FLAG.event_id))
         query = select(_FLAG.distinct_id, _FLAG.variant, rank.label("rank")).where(
             _FLAG.project_id == self._project_id,
