@@ -162,7 +162,7 @@ def _seed(url: str, project_id: int, persons: int) -> int:
         if not exposure:
             flags.append(
                 {
-                    "event_id": event_id,
+                    "event_uuid": str(uuid.UUID(int=event_id)),
                     "flag_key": FLAG,
                     "project_id": project_id,
                     "variant": variant,

@@ -230,7 +230,16 @@ class Event(Base):
     __table_args__ = (
         Index("uq_events_project_uuid", "project_id", "uuid", unique=True),
         Index("ix_events_project_event_time", "project_id", "event", "timestamp_ms"),
-        Index("ix_events_exposure", "project_id", "flag_key", "flag_response", "distinct_id", "timestamp_ms"),
+        Index(
+            "ix_events_exposure",
+            "project_id",
+            "flag_key",
+            "flag_response",
+            "distinct_id",
+            "timestamp_ms",
+            sqlite_where=text("flag_key IS NOT NULL"),  # only exposure events: the others skip this index
+            postgresql_where=text("flag_key IS NOT NULL"),
+        ),
     )
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
@@ -245,17 +254,31 @@ class Event(Base):
 
 class EventFlag(Base):
     """One ``$feature/<flag key>`` property of an event: the variant its person saw. The event's name,
-    person and time are copied here, so that a metric broken down by variant reads one index."""
+    person and time are copied here, so that a metric broken down by variant reads one index. It
+    names its event by uuid, so that both are written in one pass without reading ids back."""
 
     __tablename__ = "event_flags"
     __table_args__ = (Index("ix_event_flags_metric", "project_id", "flag_key", "event", "timestamp_ms"),)
-    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), primary_key=True)
+    event_uuid: Mapped[str] = mapped_column(String(36), primary_key=True)
     flag_key: Mapped[str] = mapped_column(String(400), primary_key=True)
-    project_id: Mapped[int] = mapped_column(Integer)
     variant: Mapped[str] = mapped_column(String(400))
     event: Mapped[str] = mapped_column(String(200))
     distinct_id: Mapped[str] = mapped_column(String(200))
     timestamp_ms: Mapped[int] = mapped_column(BigInteger)
+
+
+class EventBatch(Base):
+    """One capture request's events: when they happened, from the first to the last. Cached results
+    compare the batches newer than themselves with their window instead of reading events."""
+
+    __tablename__ = "event_batches"
+    __table_args__ = (Index("ix_event_batches_project", "project_id", "id"),)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
+    first_ms: Mapped[int] = mapped_column(BigInteger)
+    last_ms: Mapped[int] = mapped_column(BigInteger)
+    received_at: Mapped[datetime] = mapped_column(default=now)
 
 
 class Cohort(Base):
@@ -273,12 +296,13 @@ class Cohort(Base):
 
 
 class ResultsCache(Base):
-    """A computed results answer. ``key`` hashes everything the answer depends on; ``last_event_id``
-    is the project's newest event when it was computed, so that newer events in the window drop it."""
+    """A computed results answer. ``key`` hashes everything the answer depends on; ``last_batch_id``
+    is the project's newest capture batch when it was computed, so that newer events in the window
+    drop it."""
 
     __tablename__ = "results_cache"
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
     result: Mapped[dict[str, Any]] = mapped_column()
-    last_event_id: Mapped[int] = mapped_column(BigInteger)
+    last_batch_id: Mapped[int] = mapped_column(BigInteger)
     computed_at: Mapped[datetime] = mapped_column()

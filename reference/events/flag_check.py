@@ -31,7 +31,7 @@ class FlagCheck:
         with self._database.read() as session:
             for name in sorted(set(events)):
                 recent = (
-                    select(tables.Event.id)
+                    select(tables.Event.uuid)
                     .where(
                         tables.Event.project_id == caller.project_id,
                         tables.Event.event == name,
@@ -40,8 +40,9 @@ class FlagCheck:
                     .order_by(tables.Event.timestamp_ms.desc())
                     .limit(limit)
                 )
-                flagged = select(tables.EventFlag.event_id).where(
-                    tables.EventFlag.event_id.in_(recent.scalar_subquery())
+                flags = tables.EventFlag
+                flagged = select(flags.event_uuid).where(
+                    flags.project_id == caller.project_id, flags.event_uuid.in_(recent.scalar_subquery())
                 )
                 if session.scalar(select(exists(flagged))):
                     return False

@@ -59,10 +59,12 @@ class EventStore:
     def __init__(self, database: Database) -> None:
         self._database = database
         self._insert_events = _insert_ignoring_duplicates(database, tables.Event.__table__, ["project_id", "uuid"])
-        self._insert_flags = _insert_ignoring_duplicates(database, tables.EventFlag.__table__, ["event_id", "flag_key"])
+        self._insert_flags = _insert_ignoring_duplicates(
+            database, tables.EventFlag.__table__, ["project_id", "event_uuid", "flag_key"]
+        )
 
-    def capture(self, token: str, events: Sequence[models.CaptureEvent], *, label: str, received: datetime) -> int:
-        """Store ``events`` for the project whose token is ``token``; the number stored (duplicates left out)."""
+    def capture(self, token: str, events: Sequence[models.CaptureEvent], *, label: str, received: datetime) -> None:
+        """Store ``events`` for the project whose token is ``token``; events already stored are left as they are."""
         rows: dict[str, _Row] = {}
         for index, event in enumerate(events):
             row = _row(event, f"{label}[{index}]" if label else "the event", epoch_ms(received))
@@ -73,18 +75,14 @@ class EventStore:
                 raise InvalidTokenError()
             for row in rows.values():
                 row.event["project_id"] = project_id
-            stored = session.execute(
-                self._insert_events.returning(tables.Event.id, tables.Event.uuid),
-                [row.event for row in rows.values()],
-            ).all()
-            flags = [
-                {**flag, "event_id": event_id, "project_id": project_id}
-                for event_id, event_uuid in stored
-                for flag in rows[event_uuid].flags
-            ]
+                for flag in row.flags:
+                    flag["project_id"] = project_id
+            session.execute(self._insert_events, [row.event for row in rows.values()])
+            flags = [flag for row in rows.values() for flag in row.flags]
             if flags:
                 session.execute(self._insert_flags, flags)
-            return len(stored)
+            times = [row.event["timestamp_ms"] for row in rows.values()]
+            session.add(tables.EventBatch(project_id=project_id, first_ms=min(times), last_ms=max(times)))
 
 
 def _insert_ignoring_duplicates(database: Database, table: Any, unique: list[str]) -> Insert:
@@ -112,8 +110,9 @@ def _row(event: models.CaptureEvent, where: str, received_ms: int) -> _Row:
         flag_key = _flag_text(properties.get("$feature_flag"))
         flag_response = _flag_text(properties.get("$feature_flag_response"))
     timestamp_ms = epoch_ms(event.timestamp) if event.timestamp is not None else received_ms
+    event_uuid = str(event.uuid or uuids.uuid4())
     row: dict[str, Any] = {
-        "uuid": str(event.uuid or uuids.uuid4()),
+        "uuid": event_uuid,
         "event": event.event,
         "distinct_id": distinct_id,
         "timestamp_ms": timestamp_ms,
@@ -122,7 +121,12 @@ def _row(event: models.CaptureEvent, where: str, received_ms: int) -> _Row:
         "flag_response": flag_response,
     }
     for flag in flags:
-        flag |= {"event": event.event, "distinct_id": distinct_id, "timestamp_ms": timestamp_ms}
+        flag |= {
+            "event_uuid": event_uuid,
+            "event": event.event,
+            "distinct_id": distinct_id,
+            "timestamp_ms": timestamp_ms,
+        }
     return _Row(row, flags)
 
 

@@ -25,6 +25,7 @@ from reference.results.metrics import PER_ACTOR_MATH, Step
 _DAY_MS = 86_400_000
 _NO_VARIANT = literal(None, String).label("variant")
 _EVENT, _FLAG = tables.Event, tables.EventFlag
+_BY_UUID = (_EVENT.project_id == _FLAG.project_id) & (_EVENT.uuid == _FLAG.event_uuid)
 
 
 @dataclass(frozen=True)
@@ -201,7 +202,7 @@ class ResultQueries:
 
     def _touches(self, events: list[str]) -> Any:
         """Each person's flagged funnel events in the window, ranked by time (rank 1: the first touch)."""
-        rank = func.row_number().over(partition_by=_FLAG.distinct_id, order_by=(_FLAG.timestamp_ms, _FLAG.event_id))
+        rank = func.row_number().over(partition_by=_FLAG.distinct_id, order_by=(_FLAG.timestamp_ms, _FLAG.event_uuid))
         query = select(_FLAG.distinct_id, _FLAG.variant, rank.label("rank")).where(
             _FLAG.project_id == self._project_id,
             _FLAG.flag_key == self._flag_key,
@@ -209,7 +210,7 @@ class ResultQueries:
             self._in_window(_FLAG.timestamp_ms),
         )
         if self._test_accounts:
-            query = query.join(_EVENT, _EVENT.id == _FLAG.event_id).where(self._event_conditions([]))
+            query = query.join(_EVENT, _BY_UUID).where(self._event_conditions([]))
         return query.subquery()
 
     # --- shared -----------------------------------------------------------------------------
@@ -224,7 +225,7 @@ class ResultQueries:
             self._in_window(_FLAG.timestamp_ms),
         )
         if step.conditions or self._test_accounts or step.math_property:
-            query = query.join(_EVENT, _EVENT.id == _FLAG.event_id).where(self._event_conditions(step.conditions))
+            query = query.join(_EVENT, _BY_UUID).where(self._event_conditions(step.conditions))
         return query
 
     def _in_window(self, column: Any) -> ColumnElement[bool]:

@@ -3,7 +3,8 @@ computation.
 
 The cache lives in the database (so every server process shares it): an entry's key hashes
 everything the answer depends on; it is used for an hour, unless ``refresh`` is asked for or an
-event newer than the entry has landed in the experiment's window.
+event captured after the entry was computed lies in the experiment's window (capture batches
+record the span of their events' times, so this check reads no events).
 """
 
 from __future__ import annotations
@@ -91,7 +92,7 @@ class ResultsService:
             )
             result = compute(session, queries, metric, setup)
         computed_at = tables.now()
-        entry = {"result": result, "last_event_id": newest or 0, "computed_at": computed_at}
+        entry = {"result": result, "last_batch_id": newest or 0, "computed_at": computed_at}
         with self._database.write() as session:
             stored = session.get(tables.ResultsCache, key)
             if stored is None:
@@ -167,10 +168,10 @@ def _cached(session: Session, key: str, project_id: int, window: tuple[int, int 
     entry = session.get(tables.ResultsCache, key)
     if entry is None or entry.computed_at < tables.now() - CACHE_LIFETIME:
         return None
-    events = tables.Event
-    newer = select(events.id).where(
-        events.project_id == project_id, events.id > entry.last_event_id, events.timestamp_ms >= window[0]
+    batches = tables.EventBatch
+    newer = select(batches.id).where(
+        batches.project_id == project_id, batches.id > entry.last_batch_id, batches.last_ms >= window[0]
     )
     if window[1] is not None:
-        newer = newer.where(events.timestamp_ms <= window[1])
+        newer = newer.where(batches.first_ms <= window[1])
     return None if session.scalar(select(exists(newer))) else entry
