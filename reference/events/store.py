@@ -8,6 +8,7 @@ indexes instead of JSON. An event sent again with the same ``uuid`` is stored on
 
 from __future__ import annotations
 
+import json
 import uuid as uuids
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,11 +16,12 @@ from datetime import datetime
 from typing import Any
 
 from posthog_experiments_server import models
-from sqlalchemy import Insert, select
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from reference.db import tables
 from reference.db.engine import Database
+from reference.db.prepared import PreparedInsert
 from reference.errors import ApiError
 
 EXPOSURE_EVENT = "$feature_flag_called"
@@ -45,10 +47,27 @@ class InvalidTokenError(ApiError):
         )
 
 
+EVENT_COLUMNS = (
+    "project_id",
+    "uuid",
+    "event",
+    "distinct_id",
+    "timestamp_ms",
+    "properties",
+    "flag_key",
+    "flag_response",
+)
+FLAG_COLUMNS = ("project_id", "event_uuid", "flag_key", "variant", "event", "distinct_id", "timestamp_ms")
+
+
 @dataclass(frozen=True)
 class _Row:
-    event: dict[str, Any]
-    flags: list[dict[str, Any]]
+    """One event's values, in ``EVENT_COLUMNS`` order but the project; its flags in ``FLAG_COLUMNS`` order."""
+
+    uuid: str
+    timestamp_ms: int
+    event: tuple[Any, ...]
+    flags: list[tuple[Any, ...]]
 
 
 def epoch_ms(moment: datetime) -> int:
@@ -58,76 +77,56 @@ def epoch_ms(moment: datetime) -> int:
 class EventStore:
     def __init__(self, database: Database) -> None:
         self._database = database
-        self._insert_events = _insert_ignoring_duplicates(database, tables.Event.__table__, ["project_id", "uuid"])
-        self._insert_flags = _insert_ignoring_duplicates(
-            database, tables.EventFlag.__table__, ["project_id", "event_uuid", "flag_key"]
-        )
+        insert = sqlite.insert if database.is_sqlite else postgresql.insert
+        dialect = database.engine.dialect
+        events = insert(tables.Event).on_conflict_do_nothing(index_elements=["project_id", "uuid"])
+        flags = insert(tables.EventFlag).on_conflict_do_nothing(index_elements=["project_id", "event_uuid", "flag_key"])
+        self._insert_events = PreparedInsert(events, EVENT_COLUMNS, dialect)
+        self._insert_flags = PreparedInsert(flags, FLAG_COLUMNS, dialect)
 
     def capture(self, token: str, events: Sequence[models.CaptureEvent], *, label: str, received: datetime) -> None:
         """Store ``events`` for the project whose token is ``token``; events already stored are left as they are."""
         rows: dict[str, _Row] = {}
+        received_ms = epoch_ms(received)
         for index, event in enumerate(events):
-            row = _row(event, f"{label}[{index}]" if label else "the event", epoch_ms(received))
-            rows.setdefault(row.event["uuid"], row)  # the first of repeated uuids counts
+            row = _row(event, f"{label}[{index}]" if label else "the event", received_ms)
+            rows.setdefault(row.uuid, row)  # the first of repeated uuids counts
         with self._database.write() as session:
             project_id = session.scalar(select(tables.Project.id).where(tables.Project.api_token == token))
             if project_id is None:
                 raise InvalidTokenError()
-            for row in rows.values():
-                row.event["project_id"] = project_id
-                for flag in row.flags:
-                    flag["project_id"] = project_id
-            session.execute(self._insert_events, [row.event for row in rows.values()])
-            flags = [flag for row in rows.values() for flag in row.flags]
+            connection = session.connection()
+            self._insert_events.run(connection, [(project_id, *row.event) for row in rows.values()])
+            flags = [(project_id, *flag) for row in rows.values() for flag in row.flags]
             if flags:
-                session.execute(self._insert_flags, flags)
-            times = [row.event["timestamp_ms"] for row in rows.values()]
+                self._insert_flags.run(connection, flags)
+            times = [row.timestamp_ms for row in rows.values()]
             session.add(tables.EventBatch(project_id=project_id, first_ms=min(times), last_ms=max(times)))
 
 
-def _insert_ignoring_duplicates(database: Database, table: Any, unique: list[str]) -> Insert:
-    insert = sqlite.insert if database.is_sqlite else postgresql.insert
-    return insert(table).on_conflict_do_nothing(index_elements=unique)
-
-
 def _row(event: models.CaptureEvent, where: str, received_ms: int) -> _Row:
-    properties = dict(event.properties or {})
+    properties = event.properties or {}
     person = event.distinct_id if event.distinct_id is not None else properties.get("distinct_id")
     if isinstance(person, bool) or not isinstance(person, str | int) or str(person).strip() == "":
         raise InvalidPayloadError(f"{where} has no distinct_id.")
     distinct_id = str(person)
     if len(distinct_id) > _MAX_DISTINCT_ID:
         raise InvalidPayloadError(f"{where} has a distinct_id longer than {_MAX_DISTINCT_ID} characters.")
-    flags: list[dict[str, Any]] = []
+    event_uuid = str(event.uuid or uuids.uuid4())
+    timestamp_ms = epoch_ms(event.timestamp) if event.timestamp is not None else received_ms
+    flags = []
     for name, value in properties.items():
-        variant = _flag_text(value) if name.startswith(FLAG_PREFIX) else None
-        key = name.removeprefix(FLAG_PREFIX)
-        if variant is not None and 0 < len(key) <= _MAX_FLAG_TEXT:
-            flags.append({"flag_key": key, "variant": variant})
+        if name.startswith(FLAG_PREFIX):
+            key, variant = name.removeprefix(FLAG_PREFIX), _flag_text(value)
+            if variant is not None and 0 < len(key) <= _MAX_FLAG_TEXT:
+                flags.append((event_uuid, key, variant, event.event, distinct_id, timestamp_ms))
     flag_key: str | None = None
     flag_response: str | None = None
     if event.event == EXPOSURE_EVENT:
         flag_key = _flag_text(properties.get("$feature_flag"))
         flag_response = _flag_text(properties.get("$feature_flag_response"))
-    timestamp_ms = epoch_ms(event.timestamp) if event.timestamp is not None else received_ms
-    event_uuid = str(event.uuid or uuids.uuid4())
-    row: dict[str, Any] = {
-        "uuid": event_uuid,
-        "event": event.event,
-        "distinct_id": distinct_id,
-        "timestamp_ms": timestamp_ms,
-        "properties": properties,
-        "flag_key": flag_key,
-        "flag_response": flag_response,
-    }
-    for flag in flags:
-        flag |= {
-            "event_uuid": event_uuid,
-            "event": event.event,
-            "distinct_id": distinct_id,
-            "timestamp_ms": timestamp_ms,
-        }
-    return _Row(row, flags)
+    values = (event_uuid, event.event, distinct_id, timestamp_ms, json.dumps(properties), flag_key, flag_response)
+    return _Row(event_uuid, timestamp_ms, values, flags)
 
 
 def _flag_text(value: Any) -> str | None:
