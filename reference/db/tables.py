@@ -228,7 +228,9 @@ class Event(Base):
 
     __tablename__ = "events"
     __table_args__ = (
-        Index("uq_events_project_uuid", "project_id", "uuid", unique=True),
+        # An event is the same event when its time and uuid are (as PostHog deduplicates); the time
+        # leads so that inserts land at the end of the index, not all over it as random uuids would.
+        Index("uq_events_project_time_uuid", "project_id", "timestamp_ms", "uuid", unique=True),
         Index("ix_events_project_event_time", "project_id", "event", "timestamp_ms"),
         Index(
             "ix_events_exposure",
@@ -254,18 +256,17 @@ class Event(Base):
 
 class EventFlag(Base):
     """One ``$feature/<flag key>`` property of an event: the variant its person saw. The event's name,
-    person and time are copied here, so that a metric broken down by variant reads one index. It
-    names its event by uuid, so that both are written in one pass without reading ids back."""
+    person and time are copied here, and the key orders rows by flag, event and time, so that a
+    metric broken down by variant reads one range of one B-tree (and inserts append to it)."""
 
     __tablename__ = "event_flags"
-    __table_args__ = (Index("ix_event_flags_metric", "project_id", "flag_key", "event", "timestamp_ms"),)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), primary_key=True)
-    event_uuid: Mapped[str] = mapped_column(String(36), primary_key=True)
     flag_key: Mapped[str] = mapped_column(String(400), primary_key=True)
+    event: Mapped[str] = mapped_column(String(200), primary_key=True)
+    timestamp_ms: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    event_uuid: Mapped[str] = mapped_column(String(36), primary_key=True)
     variant: Mapped[str] = mapped_column(String(400))
-    event: Mapped[str] = mapped_column(String(200))
     distinct_id: Mapped[str] = mapped_column(String(200))
-    timestamp_ms: Mapped[int] = mapped_column(BigInteger)
 
 
 class EventBatch(Base):

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import exists, select
+from sqlalchemy import select
 
 from reference.db import tables
 from reference.db.engine import Database
 from reference.errors import BadRequestError
-from reference.events.store import epoch_ms
+from reference.events.store import FLAG_PREFIX, epoch_ms
 from reference.identity.auth import Caller
 from reference.results.metrics import ACTIONS_UNSUPPORTED
 
@@ -31,7 +31,7 @@ class FlagCheck:
         with self._database.read() as session:
             for name in sorted(set(events)):
                 recent = (
-                    select(tables.Event.uuid)
+                    select(tables.Event.properties)
                     .where(
                         tables.Event.project_id == caller.project_id,
                         tables.Event.event == name,
@@ -40,10 +40,6 @@ class FlagCheck:
                     .order_by(tables.Event.timestamp_ms.desc())
                     .limit(limit)
                 )
-                flags = tables.EventFlag
-                flagged = select(flags.event_uuid).where(
-                    flags.project_id == caller.project_id, flags.event_uuid.in_(recent.scalar_subquery())
-                )
-                if session.scalar(select(exists(flagged))):
+                if any(key.startswith(FLAG_PREFIX) for properties in session.scalars(recent) for key in properties):
                     return False
         return True

@@ -57,7 +57,7 @@ EVENT_COLUMNS = (
     "flag_key",
     "flag_response",
 )
-FLAG_COLUMNS = ("project_id", "event_uuid", "flag_key", "variant", "event", "distinct_id", "timestamp_ms")
+FLAG_COLUMNS = ("project_id", "flag_key", "event", "timestamp_ms", "event_uuid", "variant", "distinct_id")
 
 
 @dataclass(frozen=True)
@@ -79,18 +79,20 @@ class EventStore:
         self._database = database
         insert = sqlite.insert if database.is_sqlite else postgresql.insert
         dialect = database.engine.dialect
-        events = insert(tables.Event).on_conflict_do_nothing(index_elements=["project_id", "uuid"])
-        flags = insert(tables.EventFlag).on_conflict_do_nothing(index_elements=["project_id", "event_uuid", "flag_key"])
+        events = insert(tables.Event).on_conflict_do_nothing(index_elements=["project_id", "timestamp_ms", "uuid"])
+        flags = insert(tables.EventFlag).on_conflict_do_nothing(
+            index_elements=["project_id", "flag_key", "event", "timestamp_ms", "event_uuid"]
+        )
         self._insert_events = PreparedInsert(events, EVENT_COLUMNS, dialect)
         self._insert_flags = PreparedInsert(flags, FLAG_COLUMNS, dialect)
 
     def capture(self, token: str, events: Sequence[models.CaptureEvent], *, label: str, received: datetime) -> None:
         """Store ``events`` for the project whose token is ``token``; events already stored are left as they are."""
-        rows: dict[str, _Row] = {}
+        rows: dict[tuple[int, str], _Row] = {}
         received_ms = epoch_ms(received)
         for index, event in enumerate(events):
             row = _row(event, f"{label}[{index}]" if label else "the event", received_ms)
-            rows.setdefault(row.uuid, row)  # the first of repeated uuids counts
+            rows.setdefault((row.timestamp_ms, row.uuid), row)  # the first of repeated events counts
         with self._database.write() as session:
             project_id = session.scalar(select(tables.Project.id).where(tables.Project.api_token == token))
             if project_id is None:
@@ -119,7 +121,7 @@ def _row(event: models.CaptureEvent, where: str, received_ms: int) -> _Row:
         if name.startswith(FLAG_PREFIX):
             key, variant = name.removeprefix(FLAG_PREFIX), _flag_text(value)
             if variant is not None and 0 < len(key) <= _MAX_FLAG_TEXT:
-                flags.append((event_uuid, key, variant, event.event, distinct_id, timestamp_ms))
+                flags.append((key, event.event, timestamp_ms, event_uuid, variant, distinct_id))
     flag_key: str | None = None
     flag_response: str | None = None
     if event.event == EXPOSURE_EVENT:

@@ -25,7 +25,11 @@ from reference.results.metrics import PER_ACTOR_MATH, Step
 _DAY_MS = 86_400_000
 _NO_VARIANT = literal(None, String).label("variant")
 _EVENT, _FLAG = tables.Event, tables.EventFlag
-_BY_UUID = (_EVENT.project_id == _FLAG.project_id) & (_EVENT.uuid == _FLAG.event_uuid)
+_SAME_EVENT = (
+    (_EVENT.project_id == _FLAG.project_id)
+    & (_EVENT.timestamp_ms == _FLAG.timestamp_ms)
+    & (_EVENT.uuid == _FLAG.event_uuid)
+)
 
 
 @dataclass(frozen=True)
@@ -210,7 +214,7 @@ class ResultQueries:
             self._in_window(_FLAG.timestamp_ms),
         )
         if self._test_accounts:
-            query = query.join(_EVENT, _BY_UUID).where(self._event_conditions([]))
+            query = query.join(_EVENT, _SAME_EVENT).where(self._event_conditions([]))
         return query.subquery()
 
     # --- shared -----------------------------------------------------------------------------
@@ -225,7 +229,7 @@ class ResultQueries:
             self._in_window(_FLAG.timestamp_ms),
         )
         if step.conditions or self._test_accounts or step.math_property:
-            query = query.join(_EVENT, _BY_UUID).where(self._event_conditions(step.conditions))
+            query = query.join(_EVENT, _SAME_EVENT).where(self._event_conditions(step.conditions))
         return query
 
     def _in_window(self, column: Any) -> ColumnElement[bool]:

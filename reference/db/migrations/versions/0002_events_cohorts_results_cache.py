@@ -71,7 +71,7 @@ def upgrade() -> None:
             postgresql_where=sa.text("flag_key IS NOT NULL"),
         )
         batch_op.create_index("ix_events_project_event_time", ["project_id", "event", "timestamp_ms"], unique=False)
-        batch_op.create_index("uq_events_project_uuid", ["project_id", "uuid"], unique=True)
+        batch_op.create_index("uq_events_project_time_uuid", ["project_id", "timestamp_ms", "uuid"], unique=True)
 
     op.create_table(
         "event_batches",
@@ -108,28 +108,21 @@ def upgrade() -> None:
     op.create_table(
         "event_flags",
         sa.Column("project_id", sa.Integer(), nullable=False),
-        sa.Column("event_uuid", sa.String(length=36), nullable=False),
         sa.Column("flag_key", sa.String(length=400), nullable=False),
-        sa.Column("variant", sa.String(length=400), nullable=False),
         sa.Column("event", sa.String(length=200), nullable=False),
-        sa.Column("distinct_id", sa.String(length=200), nullable=False),
         sa.Column("timestamp_ms", sa.BigInteger(), nullable=False),
+        sa.Column("event_uuid", sa.String(length=36), nullable=False),
+        sa.Column("variant", sa.String(length=400), nullable=False),
+        sa.Column("distinct_id", sa.String(length=200), nullable=False),
         sa.ForeignKeyConstraint(
             ["project_id"],
             ["projects.id"],
         ),
-        sa.PrimaryKeyConstraint("project_id", "event_uuid", "flag_key"),
+        sa.PrimaryKeyConstraint("project_id", "flag_key", "event", "timestamp_ms", "event_uuid"),
     )
-    with op.batch_alter_table("event_flags", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_event_flags_metric", ["project_id", "flag_key", "event", "timestamp_ms"], unique=False
-        )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("event_flags", schema=None) as batch_op:
-        batch_op.drop_index("ix_event_flags_metric")
-
     op.drop_table("event_flags")
     with op.batch_alter_table("results_cache", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_results_cache_project_id"))
@@ -140,7 +133,7 @@ def downgrade() -> None:
 
     op.drop_table("event_batches")
     with op.batch_alter_table("events", schema=None) as batch_op:
-        batch_op.drop_index("uq_events_project_uuid")
+        batch_op.drop_index("uq_events_project_time_uuid")
         batch_op.drop_index("ix_events_project_event_time")
         batch_op.drop_index(
             "ix_events_exposure",
