@@ -30,10 +30,11 @@ from typing import Any
 
 import httpx
 from processes import postgres_database, served_process
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, select, text
 
 from reference.db import tables
 from reference.db.engine import Database
+from reference.events.store import EventStore
 
 FLAG = "bench-flag"
 START = datetime(2024, 1, 1, tzinfo=UTC)
@@ -127,51 +128,31 @@ def _timed(client: httpx.Client, address: str) -> float:
 
 
 def _seed(url: str, project_id: int, persons: int) -> int:
-    """Write the persons' events straight into the tables, in chunks; the number of events."""
+    """Write the persons' events straight into the tables, in chunks, through the same bulk inserts
+    as capture; the number of events."""
     database = Database(url)
-    event_id = 0
-    events: list[dict[str, Any]] = []
-    flags: list[dict[str, Any]] = []
+    store = EventStore(database)
+    made = 0
+    events: list[tuple[Any, ...]] = []
+    flags: list[tuple[Any, ...]] = []
 
     def flush() -> None:
         with database.write() as session:
-            session.execute(insert(tables.Event), events)
-            if flags:
-                session.execute(insert(tables.EventFlag), flags)
+            store.insert_rows(session.connection(), events, flags)
         events.clear()
         flags.clear()
 
     def add(name: str, person: str, at: int, variant: str, *, exposure: bool = False) -> None:
-        nonlocal event_id
-        event_id += 1
-        properties = (
-            {"$feature_flag": FLAG, "$feature_flag_response": variant} if exposure else {f"$feature/{FLAG}": variant}
-        )
-        events.append(
-            {
-                "id": event_id,
-                "project_id": project_id,
-                "uuid": str(uuid.UUID(int=event_id)),
-                "event": name,
-                "distinct_id": person,
-                "timestamp_ms": at,
-                "properties": properties,
-                "flag_key": FLAG if exposure else None,
-                "flag_response": variant if exposure else None,
-            }
-        )
-        if not exposure:
-            flags.append(
-                {
-                    "flag_key": FLAG,
-                    "event_uuid": str(uuid.UUID(int=event_id)),
-                    "project_id": project_id,
-                    "variant": variant,
-                    "event": name,
-                    "distinct_id": person,
-                    "timestamp_ms": at,
-                }
-            )
+        nonlocal made
+        made += 1
+        event_uuid = str(uuid.UUID(int=made))
+        if exposure:
+            properties = {"$feature_flag": FLAG, "$feature_flag_response": variant}
+            events.append((project_id, event_uuid, name, person, at, json.dumps(properties), FLAG, variant))
+        else:
+            properties = {f"$feature/{FLAG}": variant}
+            events.append((project_id, event_uuid, name, person, at, json.dumps(properties), None, None))
+            flags.append((project_id, FLAG, name, at, event_uuid, variant, person))
 
     start_ms = int(START.timestamp() * 1000)
     for number in range(persons):
@@ -187,12 +168,11 @@ def _seed(url: str, project_id: int, persons: int) -> int:
         if len(events) >= CHUNK:
             flush()
     flush()
-    with database.write() as session:
-        if not database.is_sqlite:
-            session.execute(text("SELECT setval(pg_get_serial_sequence('events', 'id'), (SELECT max(id) FROM events))"))
+    if not database.is_sqlite:
+        with database.write() as session:
             session.execute(text("ANALYZE"))
     database.dispose()
-    return event_id
+    return made
 
 
 def _capture(kind: str, url: str, seconds: float) -> list[str]:

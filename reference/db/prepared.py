@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Dialect, Insert, Select
+from sqlalchemy import Connection, Dialect, Select, Table, bindparam, cast, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 
 class PreparedSelect:
@@ -49,25 +50,48 @@ class PreparedSelect:
 
 
 class PreparedInsert:
-    """An INSERT of ``columns`` compiled once, run with the driver's ``executemany``.
+    """A bulk INSERT of ``columns`` into ``table`` that skips rows already stored (by ``unique``),
+    compiled once, run on the driver's cursor.
 
-    For bulk writes of plain values (capture): rows are tuples in ``columns`` order, JSON already
-    serialized to text, times as epoch integers; the driver takes them as they are.
+    Rows are tuples in ``columns`` order of plain values (JSON already text, times as integers),
+    which the driver takes as they are. SQLite gets them through ``executemany``; PostgreSQL as one
+    array per column, unnested by a single statement, since psycopg's ``executemany`` spends more
+    time per row in Python than the server spends storing it.
     """
 
-    def __init__(self, statement: Insert, columns: Sequence[str], dialect: Dialect) -> None:
-        compiled = statement.values(dict.fromkeys(columns)).compile(dialect=dialect)
-        self._sql = compiled.string
+    def __init__(self, table: Table, columns: Sequence[str], unique: Sequence[str], dialect: Dialect) -> None:
         self.columns = tuple(columns)
-        positions = compiled.positiontup
-        if positions is not None and tuple(positions) != self.columns:
-            raise ValueError(f"compiled parameters {positions} are not in the order {self.columns}")
-        self._named = positions is None
+        self._by_column = dialect.name == "postgresql"
+        if self._by_column:
+            arrays = [
+                func.unnest(cast(bindparam(f"c{index}"), postgresql.ARRAY(table.c[name].type)))
+                for index, name in enumerate(self.columns)
+            ]
+            statement = postgresql.insert(table).from_select(list(self.columns), select(*arrays))
+            sql = statement.on_conflict_do_nothing(index_elements=list(unique)).compile(dialect=dialect).string
+            for index in range(len(self.columns)):  # psycopg's %b: the arrays travel in binary, unquoted
+                sql = sql.replace(f"%(c{index})s", f"%(c{index})b")
+            self._sql = sql
+            return
+        compiled = (
+            sqlite.insert(table)
+            .values(dict.fromkeys(self.columns))
+            .on_conflict_do_nothing(index_elements=list(unique))
+            .compile(dialect=dialect)
+        )
+        if tuple(compiled.positiontup or ()) != self.columns:
+            raise ValueError(f"compiled parameters {compiled.positiontup} are not in the order {self.columns}")
+        self._sql = compiled.string
 
     def run(self, connection: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
-        given: Sequence[Any] = [dict(zip(self.columns, row, strict=True)) for row in rows] if self._named else rows
+        if not rows:
+            return
         cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
         try:
-            cursor.executemany(self._sql, given)
+            if self._by_column:
+                arrays = {f"c{index}": list(values) for index, values in enumerate(zip(*rows, strict=True))}
+                cursor.execute(self._sql, arrays)
+            else:
+                cursor.executemany(self._sql, rows)
         finally:
             cursor.close()

@@ -16,8 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from posthog_experiments_server import models
-from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Table, select
 
 from reference.db import tables
 from reference.db.engine import Database
@@ -77,14 +76,13 @@ def epoch_ms(moment: datetime) -> int:
 class EventStore:
     def __init__(self, database: Database) -> None:
         self._database = database
-        insert = sqlite.insert if database.is_sqlite else postgresql.insert
         dialect = database.engine.dialect
-        events = insert(tables.Event).on_conflict_do_nothing(index_elements=["project_id", "timestamp_ms", "uuid"])
-        flags = insert(tables.EventFlag).on_conflict_do_nothing(
-            index_elements=["project_id", "flag_key", "event", "timestamp_ms", "event_uuid"]
-        )
-        self._insert_events = PreparedInsert(events, EVENT_COLUMNS, dialect)
-        self._insert_flags = PreparedInsert(flags, FLAG_COLUMNS, dialect)
+        events, flags = tables.Event.__table__, tables.EventFlag.__table__
+        assert isinstance(events, Table)
+        assert isinstance(flags, Table)
+        self._insert_events = PreparedInsert(events, EVENT_COLUMNS, ["project_id", "timestamp_ms", "uuid"], dialect)
+        flag_key = ["project_id", "flag_key", "event", "timestamp_ms", "event_uuid"]
+        self._insert_flags = PreparedInsert(flags, FLAG_COLUMNS, flag_key, dialect)
 
     def capture(self, token: str, events: Sequence[models.CaptureEvent], *, label: str, received: datetime) -> None:
         """Store ``events`` for the project whose token is ``token``; events already stored are left as they are."""
@@ -97,13 +95,19 @@ class EventStore:
             project_id = session.scalar(select(tables.Project.id).where(tables.Project.api_token == token))
             if project_id is None:
                 raise InvalidTokenError()
-            connection = session.connection()
-            self._insert_events.run(connection, [(project_id, *row.event) for row in rows.values()])
-            flags = [(project_id, *flag) for row in rows.values() for flag in row.flags]
-            if flags:
-                self._insert_flags.run(connection, flags)
+            event_rows = [(project_id, *row.event) for row in rows.values()]
+            self.insert_rows(
+                session.connection(), events, [(project_id, *f) for row in rows.values() for f in row.flags]
+            )
             times = [row.timestamp_ms for row in rows.values()]
             session.add(tables.EventBatch(project_id=project_id, first_ms=min(times), last_ms=max(times)))
+
+    def insert_rows(
+        self, connection: Connection, events: Sequence[tuple[Any, ...]], flags: Sequence[tuple[Any, ...]]
+    ) -> None:
+        """Rows in ``EVENT_COLUMNS`` and ``FLAG_COLUMNS`` order, in the caller's transaction."""
+        self._insert_events.run(connection, events)
+        self._insert_flags.run(connection, flags)
 
 
 def _row(event: models.CaptureEvent, where: str, received_ms: int) -> _Row:
