@@ -96,9 +96,8 @@ class EventStore:
             if project_id is None:
                 raise InvalidTokenError()
             event_rows = [(project_id, *row.event) for row in rows.values()]
-            self.insert_rows(
-                session.connection(), events, [(project_id, *f) for row in rows.values() for f in row.flags]
-            )
+            flag_rows = [(project_id, *flag) for row in rows.values() for flag in row.flags]
+            self.insert_rows(session.connection(), event_rows, flag_rows)
             times = [row.timestamp_ms for row in rows.values()]
             session.add(tables.EventBatch(project_id=project_id, first_ms=min(times), last_ms=max(times)))
 
