@@ -70,3 +70,10 @@ def bench_server(session: nox.Session) -> None:
     """Requests/s of the generated adapter and the reference server against bare FastAPI (needs wrk)."""
     session.install("-e", ".[dev]")
     session.run("python", "bench/server.py", *session.posargs)
+
+
+@nox.session
+def bench_results(session: nox.Session) -> None:
+    """Results (cold and cached) and capture throughput of the reference server on SQLite and PostgreSQL."""
+    session.install("-e", ".[dev]")
+    session.run("python", "bench/results.py", *session.posargs)

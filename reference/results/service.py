@@ -23,7 +23,7 @@ from reference.db.engine import Database
 from reference.errors import BadRequestError, NotFoundError
 from reference.identity.auth import Caller
 from reference.results.compute import Setup, experiment_result, secondary_result
-from reference.results.metrics import Metric, read_exposure_step, read_metric, read_secondary_metric
+from reference.results.metrics import Metric, Step, read_exposure_step, read_metric, read_secondary_metric
 from reference.results.queries import ResultQueries, Window
 
 CACHE_LIFETIME = timedelta(hours=1)
@@ -45,7 +45,7 @@ class ResultsService:
             metric = read_metric(experiment.filters)
             exposure = (experiment.parameters or {}).get("custom_exposure_filter")
             exposure_step = read_exposure_step(exposure) if exposure else None
-            setup = _setup(session, experiment, caller, exposure_step)
+            setup = _setup(experiment, caller, exposure_step)
         return self._answer(caller, experiment, metric, setup, experiment_result, "results", refresh=refresh)
 
     def secondary_results(self, caller: Caller, experiment_id: int, index: int, *, refresh: bool) -> dict[str, Any]:
@@ -59,7 +59,7 @@ class ResultsService:
             if experiment.start_date is None:
                 raise BadRequestError(NOT_STARTED)
             metric = read_secondary_metric(dict(metrics[index].get("filters") or {}))
-            setup = _setup(session, experiment, caller, None)
+            setup = _setup(experiment, caller, None)
         return self._answer(caller, experiment, metric, setup, secondary_result, f"secondary:{index}", refresh=refresh)
 
     def _answer(
@@ -114,7 +114,7 @@ def _experiment(session: Session, caller: Caller, experiment_id: int) -> tables.
     return found
 
 
-def _setup(session: Session, experiment: tables.Experiment, caller: Caller, exposure: Any) -> Setup:
+def _setup(experiment: tables.Experiment, caller: Caller, exposure: Step | None) -> Setup:
     flag = experiment.feature_flag
     configured = (flag.filters.get("multivariate") or {}).get("variants") or []
     keys = [str(v["key"]) for v in configured]

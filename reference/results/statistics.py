@@ -189,12 +189,8 @@ def funnel_probabilities(variants: Sequence[FunnelVariant]) -> list[float]:
 
 def funnel_significance(variants: Sequence[FunnelVariant], probabilities: Sequence[float]) -> Significance:
     control, tests = variants[0], variants[1:]
-    if any(t.participants < FF_DISTRIBUTION_THRESHOLD for t in tests):
-        return Significance("not_enough_exposure", 1)
-    if control.participants < FF_DISTRIBUTION_THRESHOLD:
-        return Significance("not_enough_exposure", 1)
-    if _low_win_probability(probabilities):
-        return Significance("low_win_probability", 1)
+    if gated := _gate([v.participants for v in variants], probabilities):
+        return gated
     best = max(tests, key=lambda t: t.success_count / t.participants)  # max keeps the first of equals
     if best.success_count / best.participants > control.success_count / control.participants:
         loss = expected_loss(best.posterior, [control.posterior])
@@ -226,12 +222,8 @@ def poisson_p_value(control_count: int, test_count: int, control_exposure: float
 
 def trend_significance(variants: Sequence[TrendVariant], probabilities: Sequence[float]) -> Significance:
     control, tests = variants[0], variants[1:]
-    if any(t.absolute_exposure < FF_DISTRIBUTION_THRESHOLD for t in tests):
-        return Significance("not_enough_exposure", 1)
-    if control.absolute_exposure < FF_DISTRIBUTION_THRESHOLD:
-        return Significance("not_enough_exposure", 1)
-    if _low_win_probability(probabilities):
-        return Significance("low_win_probability", 1)
+    if gated := _gate([v.absolute_exposure for v in variants], probabilities):
+        return gated
     best = max(tests, key=lambda t: t.count)  # the largest count, not rate, as PostHog compares
     p_value = poisson_p_value(control.count, best.count, control.exposure, best.exposure)
     return Significance("high_p_value" if p_value >= P_VALUE_SIGNIFICANCE_LEVEL else "significant", p_value)
@@ -247,9 +239,14 @@ def trend_credible_intervals(variants: Sequence[TrendVariant]) -> dict[str, tupl
 # --- shared -----------------------------------------------------------------------------------
 
 
-def _low_win_probability(probabilities: Sequence[float]) -> bool:
+def _gate(participants: Sequence[int], probabilities: Sequence[float]) -> Significance | None:
+    """PostHog's first two gates: too few participants in any variant, then no likely winner."""
+    if any(count < FF_DISTRIBUTION_THRESHOLD for count in participants):
+        return Significance("not_enough_exposure", 1)
     control, tests = probabilities[0], probabilities[1:]
-    return control < MIN_PROBABILITY_FOR_SIGNIFICANCE and sum(tests) < MIN_PROBABILITY_FOR_SIGNIFICANCE
+    if control < MIN_PROBABILITY_FOR_SIGNIFICANCE and sum(tests) < MIN_PROBABILITY_FOR_SIGNIFICANCE:
+        return Significance("low_win_probability", 1)
+    return None
 
 
 def _interval(posterior: Posterior) -> tuple[float, float]:
