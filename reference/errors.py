@@ -64,6 +64,7 @@ _FIELD_ORDER = (
 )
 _ADAPTER_KINDS = {  # the adapter's own failures: status, type, code
     "invalid_json": (400, "invalid_request", "parse_error"),
+    "invalid_form": (400, "invalid_request", "parse_error"),
     "invalid_gzip": (400, "invalid_request", "parse_error"),
     "payload_too_large": (413, "invalid_request", "payload_too_large"),
     "unsupported_media_type": (415, "invalid_request", "unsupported_media_type"),

@@ -155,6 +155,14 @@ INVALID = [
     (
         "POST",
         BASE,
+        {"content": b'{"name": "n"}', "headers": {"content-type": "multipart/form-data"}},  # no boundary
+        400,
+        "invalid_form",
+        None,
+    ),
+    (
+        "POST",
+        BASE,
         {"content": b"name=x", "headers": {"content-type": "text/plain"}},
         415,
         "unsupported_media_type",

@@ -22,6 +22,7 @@ from urllib.parse import parse_qsl
 
 from pydantic import BaseModel, ValidationError
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -38,8 +39,8 @@ class ValidationFailure:
     """One thing wrong with a request, for an error renderer to word.
 
     ``kind`` is pydantic's error type (``missing``, ``int_parsing``, ``string_too_long``,
-    ``less_than_equal``, ...) or one of the adapter's own: ``invalid_json``, ``payload_too_large``,
-    ``unsupported_media_type``, ``method_not_allowed``, ``not_found``, ``server_error``.
+    ``less_than_equal``, ...) or one of the adapter's own: ``invalid_json``, ``invalid_form``,
+    ``payload_too_large``, ``unsupported_media_type``, ``method_not_allowed``, ``not_found``, ``server_error``.
     ``constraint`` holds the violated limit (pydantic's context, e.g. ``{"max_length": 400}``).
     """
 
@@ -79,6 +80,7 @@ class Authenticator(Protocol[IdentityT_co]):
 
 _STATUS_OF_KIND = {
     "invalid_json": 400,
+    "invalid_form": 400,
     "payload_too_large": 413,
     "unsupported_media_type": 415,
     "method_not_allowed": 405,
@@ -187,7 +189,12 @@ class Adapter(Generic[IdentityT]):
             fields = parse_qsl(raw.decode("utf-8", errors="replace"), keep_blank_values=True)
             return _form_values(spec, fields, json_fields)
         if content_type == "multipart/form-data":
-            form = await request.form()
+            try:
+                form = await request.form()
+            except HTTPException as error:  # Starlette's word for a malformed multipart body
+                raise _Invalid(
+                    spec, "body", (), "invalid_form", f"Multipart form parse error - {error.detail}"
+                ) from None
             parts = [(key, await _form_part(value)) for key, value in form.multi_items()]
             return _form_values(spec, parts, json_fields)
         return raw
