@@ -187,6 +187,14 @@ def test_invalid_requests_get_the_error_shape(
     assert (body["code"], body["attr"]) == (code, attr)
 
 
+def test_method_not_allowed_names_the_allowed_methods(client: TestClient) -> None:
+    for path in (BASE, f"{BASE}/"):
+        assert client.request("TRACE", path, headers=AUTH).headers["allow"] == "GET, HEAD, POST"
+    assert client.post(f"{BASE}/42", headers=AUTH).headers["allow"] == "DELETE, GET, HEAD, PATCH, PUT"
+    # /stats also matches /{id}: the path answers every method of both
+    assert client.post(f"{BASE}/stats", headers=AUTH).headers["allow"] == "DELETE, GET, HEAD, PATCH, PUT"
+
+
 def test_gzip_bodies_and_gzip_bombs(client: TestClient) -> None:
     compressed = gzip.compress(json.dumps(EXAMPLES["BatchCapture"]).encode())
     headers = {"content-type": "application/json", "content-encoding": "gzip"}

@@ -22,7 +22,7 @@ from fastapi import FastAPI
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Match, Route
 
 from . import requests, responses
 from ._runtime import (
@@ -92,10 +92,18 @@ def create_app(
             404: ("not_found", "Not found."),
             405: ("method_not_allowed", f'Method "{request.method}" not allowed.'),
         }.get(status, ("server_error", "A server error occurred."))
-        return adapter.failure(None, kind, message)
+        response = adapter.failure(None, kind, message)
+        if status == 405:  # RFC 9110: a 405 names the methods the resource has
+            response.headers["Allow"] = ", ".join(_allowed_methods(routes, request.scope))
+        return response
 
     app.add_exception_handler(HTTPException, refuse)
     return app
+
+
+def _allowed_methods(routes: list[BaseRoute], scope: Any) -> list[str]:
+    matching = (route for route in routes if isinstance(route, Route) and route.matches(scope)[0] != Match.NONE)
+    return sorted({method for route in matching for method in route.methods or ()})
 
 
 def _both_slashes(path: str, method: str, endpoint: Any) -> list[Route]:
