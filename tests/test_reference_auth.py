@@ -74,7 +74,7 @@ def test_projects_the_key_may_not_reach(api: Api) -> None:
     assert answered(api.call("GET", api.experiments, key=limited)) == error(
         403, f"API key does not have access to the requested project: ID {api.project_id}.", code="permission_denied"
     )
-    for project in ("99999", "abc"):
+    for project in ("99999", "abc", "%C2%B2", "١٢", "9" * 30):  # digits that are not ASCII, and too many
         assert answered(api.call("GET", f"/api/projects/{project}/experiments/")) == error(
             404, "Project not found.", code="not_found"
         )

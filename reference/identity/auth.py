@@ -76,7 +76,9 @@ class Authenticator:
         return await self._database.run_read(self._check, key, source, project_id, required, str(request.url))
 
     def _check(self, key: str, source: str, project_ref: str, required: list[str], url: str) -> Caller:
-        project_id = int(project_ref) if project_ref.isdigit() and len(project_ref) < 19 else -1
+        project_id = (
+            int(project_ref) if project_ref.isascii() and project_ref.isdigit() and len(project_ref) < 19 else -1
+        )
         with self._database.read_one() as connection:
             found = self._lookup.first(connection, {"secure_value": hashed(key), "project_id": project_id})
         if found is None or not found["is_active"]:
