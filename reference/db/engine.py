@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from typing import Any, ParamSpec, TypeVar
 
-from sqlalchemy import Connection, Engine, Select, create_engine, event
+from sqlalchemy import Engine, Select, create_engine, event
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -33,12 +33,15 @@ class Database:
         # SQLite: writers take the write lock at BEGIN, so that two writers wait for each other
         # (busy timeout) instead of failing when a reader tries to upgrade its lock.
         self._writer = self.engine.execution_options(sqlite_begin="BEGIN IMMEDIATE")
-        # One statement needs no transaction around it: on SQLite no BEGIN, on PostgreSQL autocommit
-        # (which spares two round trips).
+        # One statement needs no transaction around it: SQLite's driver connections are in autocommit
+        # mode (BEGIN is issued by the "begin" event below); on PostgreSQL a pool of autocommit
+        # connections spares the BEGIN and ROLLBACK round trips.
         self._single_statement = (
-            self.engine.execution_options(sqlite_begin=None)
+            self.engine
             if self.is_sqlite
-            else self.engine.execution_options(isolation_level="AUTOCOMMIT")
+            else create_engine(
+                url, pool_size=pool_size, max_overflow=10, pool_recycle=3600, isolation_level="AUTOCOMMIT"
+            )
         )
         # SQLite has one writer at a time anyway; queueing this process's writers on a lock spares
         # them SQLite's busy-wait sleeps, which grow to 100 ms. Other processes still meet the busy timeout.
@@ -50,11 +53,14 @@ class Database:
             yield session
 
     @contextmanager
-    def read_one(self) -> Iterator[Connection]:
-        """For a hot read of one statement, in Core: a bare connection (a Session costs more than the
-        query), outside a transaction."""
-        with self._single_statement.connect() as connection:
-            yield connection
+    def read_one(self) -> Iterator[Any]:
+        """For a hot read of one statement (``PreparedSelect``): the pool's driver connection itself,
+        outside a transaction; a SQLAlchemy Connection, let alone a Session, costs more than the query."""
+        pooled = self._single_statement.raw_connection()
+        try:
+            yield pooled.driver_connection
+        finally:
+            pooled.close()
 
     @contextmanager
     def write(self) -> Iterator[Session]:
@@ -82,6 +88,7 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        self._single_statement.dispose()
 
 
 def _configure_sqlite(engine: Engine) -> None:

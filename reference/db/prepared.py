@@ -33,9 +33,10 @@ class PreparedSelect:
         ]
         self._processors = tuple(processors)
 
-    def first(self, connection: Connection, parameters: Mapping[str, Any]) -> dict[str, Any] | None:
+    def first(self, connection: Any, parameters: Mapping[str, Any]) -> dict[str, Any] | None:
+        """The first row on ``connection``, a driver (DBAPI) connection, as ``Database.read_one`` gives."""
         given = [parameters[name] for name in self._positions] if self._positions is not None else parameters
-        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        cursor = connection.cursor()
         try:
             cursor.execute(self._sql, given)
             row = cursor.fetchone()
