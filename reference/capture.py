@@ -21,14 +21,13 @@ STORED = models.CaptureResponse(status=1)
 class Capture:
     def __init__(self, database: Database) -> None:
         self._store = EventStore(database)
-        self._write = database.run_in_thread
+        self._in_thread = database.run_in_thread
 
     async def capture_batch_create(
         self, request: requests.CaptureBatchCreateRequest, identity: None
     ) -> r.CaptureBatchCreateResponse:
-        body = request.body
         try:
-            await self._write(self._store.capture, body.api_key, body.batch, label="batch", received=_now())
+            await self._capture(request.body)
         except InvalidTokenError as error:
             return r.CaptureBatchCreate401(error.body())
         except InvalidPayloadError as error:
@@ -60,7 +59,7 @@ class Capture:
             events, label = list(body.batch), "batch"
         else:
             events, label = [body], ""
-        await self._write(self._store.capture, body.api_key, events, label=label, received=_now())
+        await self._in_thread(self._store.capture, body.api_key, events, label=label, received=_now())
 
 
 def _now() -> datetime:

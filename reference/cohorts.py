@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session
 
 from reference.db import tables
 from reference.db.engine import Database
-from reference.errors import BadRequestError, NotFoundError
+from reference.errors import BadRequestError
 from reference.events.store import EXPOSURE_EVENT, epoch_ms
 from reference.experiments.present import user_basic
+from reference.experiments.service import find_experiment
 from reference.identity.auth import Caller
 from reference.results.conditions import PropertyReader
 
@@ -26,13 +27,7 @@ class CohortService:
 
     def create_exposure_cohort(self, caller: Caller, experiment_id: int) -> dict[str, Any]:
         with self._database.write() as session:
-            experiment = session.scalars(
-                select(tables.Experiment)
-                .where(tables.Experiment.id == experiment_id, tables.Experiment.project_id == caller.project_id)
-                .with_for_update(of=tables.Experiment)
-            ).first()
-            if experiment is None:
-                raise NotFoundError()
+            experiment = find_experiment(session, caller.project_id, experiment_id, for_update=True)
             if experiment.start_date is None:
                 raise BadRequestError("Experiment does not have a start date")
             if experiment.exposure_cohort_id is not None:

@@ -104,6 +104,5 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Any) -> None:
-        statement = connection.get_execution_options().get("sqlite_begin", "BEGIN")
-        if statement is not None:  # straight to the driver: through SQLAlchemy it costs more than a read
-            connection.connection.driver_connection.execute(statement)
+        # straight to the driver: through SQLAlchemy it costs more than a short read
+        connection.connection.driver_connection.execute(connection.get_execution_options().get("sqlite_begin", "BEGIN"))

@@ -120,7 +120,7 @@ class ExperimentService:
     def update(self, caller: Caller, experiment_id: int, body: models.PatchedExperimentInput) -> models.Experiment:
         """PATCH and PUT alike: the fields sent replace the stored ones; the rest stay."""
         with self._database.write() as session:
-            row = _get(session, caller.project_id, experiment_id, for_update=True)
+            row = find_experiment(session, caller.project_id, experiment_id, for_update=True)
             plan = _plan_update(row, body)
             waiting = approvals.gate(
                 session,
@@ -138,7 +138,7 @@ class ExperimentService:
     def delete(self, caller: Caller, experiment_id: int) -> None:
         """The experiment goes; its flag is soft-deleted, which frees its key."""
         with self._database.write() as session:
-            row = _get(session, caller.project_id, experiment_id, for_update=True)
+            row = find_experiment(session, caller.project_id, experiment_id, for_update=True)
             row.feature_flag.deleted = True
             row.feature_flag.updated_at = tables.now()
             session.delete(row)
@@ -174,7 +174,7 @@ class ExperimentService:
 def apply_change(session: Session, request: tables.ChangeRequest) -> dict[str, Any]:
     """Apply an approved change request's update, as its requester asked it, past the gate."""
     intent = request.intent
-    row = _get(session, request.project_id, int(intent["experiment_id"]), for_update=True)
+    row = find_experiment(session, request.project_id, int(intent["experiment_id"]), for_update=True)
     body = models.PatchedExperimentInput.model_validate(intent["changes"])
     _apply(row, _plan_update(row, body))
     session.flush()
@@ -200,7 +200,10 @@ _BY_ID = select(tables.Experiment).where(
 _BY_ID_FOR_UPDATE = _BY_ID.with_for_update(of=tables.Experiment)
 
 
-def _get(session: Session, project_id: int, experiment_id: int, *, for_update: bool = False) -> tables.Experiment:
+def find_experiment(
+    session: Session, project_id: int, experiment_id: int, *, for_update: bool = False
+) -> tables.Experiment:
+    """The project's experiment, or NotFoundError; ``for_update`` locks its row until the transaction ends."""
     query = _BY_ID_FOR_UPDATE if for_update else _BY_ID
     row = session.scalars(query, {"id": experiment_id, "project_id": project_id}).first()
     if row is None:

@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 
 from reference.db import tables
 from reference.db.engine import Database
-from reference.errors import BadRequestError, NotFoundError
+from reference.errors import BadRequestError
+from reference.experiments.service import find_experiment
 from reference.identity.auth import Caller
 from reference.results.compute import Setup, experiment_result, secondary_result
 from reference.results.metrics import Metric, Step, read_exposure_step, read_metric, read_secondary_metric
@@ -37,7 +38,7 @@ class ResultsService:
 
     def results(self, caller: Caller, experiment_id: int, *, refresh: bool) -> dict[str, Any]:
         with self._database.read() as session:
-            experiment = _experiment(session, caller, experiment_id)
+            experiment = find_experiment(session, caller.project_id, experiment_id)
             if not experiment.filters:
                 raise BadRequestError("Experiment has no target metric")
             if experiment.start_date is None:
@@ -50,7 +51,7 @@ class ResultsService:
 
     def secondary_results(self, caller: Caller, experiment_id: int, index: int, *, refresh: bool) -> dict[str, Any]:
         with self._database.read() as session:
-            experiment = _experiment(session, caller, experiment_id)
+            experiment = find_experiment(session, caller.project_id, experiment_id)
             metrics = experiment.secondary_metrics or []
             if not metrics:
                 raise BadRequestError("Experiment has no secondary metrics")
@@ -101,17 +102,6 @@ class ResultsService:
                 for name, value in entry.items():
                     setattr(stored, name, value)
         return {"result": result, "last_refresh": computed_at, "is_cached": False}
-
-
-def _experiment(session: Session, caller: Caller, experiment_id: int) -> tables.Experiment:
-    found = session.scalars(
-        select(tables.Experiment).where(
-            tables.Experiment.id == experiment_id, tables.Experiment.project_id == caller.project_id
-        )
-    ).first()
-    if found is None:
-        raise NotFoundError()
-    return found
 
 
 def _setup(experiment: tables.Experiment, caller: Caller, exposure: Step | None) -> Setup:
