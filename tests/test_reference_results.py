@@ -1,4 +1,4 @@
-"""Capture, then results and secondary results through HTTP, on SQLite and on PostgreSQL.
+"""Results and secondary results from captured events, through HTTP, on SQLite and on PostgreSQL.
 
 The flows follow PostHog's own API tests of era A (``stats.md`` section 7.1, rows 18-21): the same
 events give the same counts, and the exact numbers PostHog's Monte Carlo estimates.
@@ -7,105 +7,22 @@ events give the same counts, and the exact numbers PostHog's Monte Carlo estimat
 from __future__ import annotations
 
 import json
-import uuid
-from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
-from sqlalchemy import func, select
 
-from reference import admin
 from reference.db import tables
+from tests.event_support import (
+    FUNNEL,
+    THREE_VARIANTS,
+    TREND,
+    capture,
+    event,
+    exposed,
+    launched,
+    results,
+    seen,
+)
 from tests.reference_support import Api, answered, error
-
-START, END = "2024-01-01T00:00:00Z", "2024-01-10T00:00:00Z"
-TREND = {"insight": "TRENDS", "events": [{"id": "$pageview", "order": 0}]}
-FUNNEL = {"insight": "FUNNELS", "events": [{"id": "$pageview", "order": 0}, {"id": "$pageleave", "order": 1}]}
-THREE_VARIANTS = {
-    "feature_flag_variants": [
-        {"key": "control", "rollout_percentage": 34},
-        {"key": "test_1", "rollout_percentage": 33},
-        {"key": "test_2", "rollout_percentage": 33},
-    ]
-}
-
-
-def event(name: str, person: str, when: str, **properties: Any) -> dict[str, Any]:
-    return {
-        "event": name,
-        "distinct_id": person,
-        "timestamp": when,
-        "properties": properties,
-        "uuid": str(uuid.uuid4()),
-    }
-
-
-def seen(flag: str, variant: str, person: str, when: str, name: str = "$pageview") -> dict[str, Any]:
-    return event(name, person, when, **{f"$feature/{flag}": variant})
-
-
-def exposed(flag: str, variant: str, person: str, when: str) -> dict[str, Any]:
-    return event("$feature_flag_called", person, when, **{"$feature_flag": flag, "$feature_flag_response": variant})
-
-
-def capture(api: Api, events: list[dict[str, Any]]) -> None:
-    answer = api.client.post("/batch/", json={"api_key": api.project_token, "batch": events})
-    assert answer.status_code == 200, answer.text
-    assert answer.json() == {"status": 1}
-
-
-def results(api: Api, experiment_id: int, suffix: str = "") -> Any:
-    return api.call("GET", f"{api.experiments}{experiment_id}/results/{suffix}")
-
-
-def launched(api: Api, filters: dict[str, Any], **fields: Any) -> dict[str, Any]:
-    return api.create(filters=filters, start_date=START, end_date=END, **fields)
-
-
-# --- capture ------------------------------------------------------------------------------------
-
-
-def count_events(api: Api) -> int:
-    with api.database.read() as session:
-        return session.scalar(select(func.count()).select_from(tables.Event)) or 0
-
-
-def test_capture_stores_each_event_once_by_uuid(api: Api) -> None:
-    once = event("$pageview", "p1", "2024-01-02T00:00:00Z")
-    capture(api, [once, once])
-    capture(api, [once])
-    single = api.client.post("/capture/", json={"api_key": api.project_token, **event("x", "p2", START)})
-    short = api.client.post("/e/", json={"api_key": api.project_token, "event": "y", "properties": {"distinct_id": 7}})
-    assert (single.status_code, short.status_code) == (200, 200)
-    assert count_events(api) == 3
-
-
-def test_a_bad_event_rejects_the_whole_batch(api: Api) -> None:
-    good = event("$pageview", "p1", START)
-    no_person = {"event": "$pageview", "properties": {}}
-    answer = api.client.post("/batch/", json={"api_key": api.project_token, "batch": [good, no_person]})
-    assert answered(answer) == error(400, "Invalid payload: batch[1] has no distinct_id.", code="invalid_payload")
-    no_name = api.client.post("/batch/", json={"api_key": api.project_token, "batch": [{"distinct_id": "p"}]})
-    assert no_name.status_code == 400
-    assert "event" in no_name.json()["attr"]
-    assert count_events(api) == 0
-
-
-def test_an_unknown_project_token_is_refused(api: Api) -> None:
-    answer = api.client.post("/batch/", json={"api_key": "phc_nope", "batch": [event("x", "p", START)]})
-    assert answer.status_code == 401
-    assert answer.json()["code"] == "invalid_api_key"
-    assert count_events(api) == 0
-
-
-def test_gzip_bodies_are_accepted(api: Api) -> None:
-    import gzip
-
-    body = gzip.compress(json.dumps({"api_key": api.project_token, "batch": [event("x", "p", START)]}).encode())
-    headers = {"Content-Encoding": "gzip", "Content-Type": "application/json"}
-    assert api.client.post("/batch/", content=body, headers=headers).status_code == 200
-    assert count_events(api) == 1
-
 
 # --- results: trends ----------------------------------------------------------------------------
 
@@ -351,115 +268,3 @@ def test_secondary_results(api: Api) -> None:
     assert trend["result"] == {"control": 3, "test": 1}
     assert set(trend["probability"]) == {"control", "test"}
     assert answered(api.call("GET", f"{path}?id=2")) == error(400, "Invalid metric ID")
-
-
-# --- exposure cohorts ---------------------------------------------------------------------------
-
-
-def test_exposure_cohort_holds_persons_who_saw_the_flag_since_the_start(api: Api) -> None:
-    made = launched(api, TREND, name="Checkout")
-    flag = made["feature_flag_key"]
-    capture(
-        api,
-        [
-            exposed(flag, "control", "person1", "2024-01-02T10:00:00Z"),
-            exposed(flag, "test", "person2", "2024-02-20T10:00:00Z"),  # after the end date: still in
-            exposed(flag, "test", "early", "2023-12-31T10:00:00Z"),  # before the start
-            exposed("another-flag", "test", "other", "2024-01-02T10:00:00Z"),
-            seen(flag, "test", "wrong-event", "2024-01-02T10:00:00Z"),
-            event("$feature_flag_called", "no-flag", "2024-01-02T10:00:00Z"),
-        ],
-    )
-    path = f"{api.experiments}{made['id']}/create_exposure_cohort_for_experiment/"
-    answer = api.call("POST", path)
-    assert answer.status_code == 201, answer.text
-    cohort = answer.json()["cohort"]
-    assert cohort["name"] == 'Users exposed to experiment "Checkout"'
-    assert cohort["filters"] == {
-        "properties": {
-            "type": "OR",
-            "values": [
-                {
-                    "type": "OR",
-                    "values": [
-                        {
-                            "type": "behavioral",
-                            "value": "performed_event",
-                            "key": "$feature_flag_called",
-                            "negation": False,
-                            "event_type": "events",
-                            "event_filters": [
-                                {"key": "$feature_flag", "value": [flag], "operator": "exact", "type": "event"}
-                            ],
-                            "explicit_datetime": "2024-01-01T00:00:00+00:00",
-                        }
-                    ],
-                }
-            ],
-        }
-    }
-    assert cohort["count"] == 2
-    assert cohort["experiment_set"] == [made["id"]]
-    assert cohort["is_static"] is False
-    assert api.retrieve(made["id"])["exposure_cohort"] == cohort["id"]
-    members = admin.cohort_members(api.database, cohort_id=cohort["id"])
-    assert members["distinct_ids"] == ["person1", "person2"]
-    assert answered(api.call("POST", path)) == error(400, "Experiment already has an exposure cohort")
-
-
-def test_exposure_cohort_preconditions_and_custom_exposure(api: Api) -> None:
-    draft = api.create(filters=TREND)
-    path = f"{api.experiments}{draft['id']}/create_exposure_cohort_for_experiment/"
-    assert answered(api.call("POST", path)) == error(400, "Experiment does not have a start date")
-    custom = {
-        "events": [
-            {
-                "id": "checkout",
-                "properties": [
-                    {"key": "plan", "value": ["pro"], "operator": "exact", "type": "event"},
-                    {"key": "email", "value": "x", "operator": "icontains", "type": "person"},
-                ],
-            }
-        ]
-    }
-    made = launched(api, TREND, parameters={"custom_exposure_filter": custom})
-    capture(
-        api,
-        [
-            event("checkout", "buyer", "2024-01-02T10:00:00Z", plan="pro"),
-            event("checkout", "free", "2024-01-02T10:00:00Z", plan="free"),
-        ],
-    )
-    answer = api.call("POST", f"{api.experiments}{made['id']}/create_exposure_cohort_for_experiment/")
-    behaviour = answer.json()["cohort"]["filters"]["properties"]["values"][0]["values"][0]
-    assert (behaviour["key"], behaviour["event_type"]) == ("checkout", "events")
-    assert behaviour["event_filters"] == [{"key": "plan", "value": ["pro"], "operator": "exact", "type": "event"}]
-    assert answer.json()["cohort"]["count"] == 1
-    bad_action = launched(
-        api, TREND, parameters={"custom_exposure_filter": {"actions": [{"id": "x", "type": "actions"}]}}
-    )
-    path = f"{api.experiments}{bad_action['id']}/create_exposure_cohort_for_experiment/"
-    assert answered(api.call("POST", path)) == error(400, "Invalid action ID")
-    assert api.retrieve(bad_action["id"])["exposure_cohort"] is None
-
-
-# --- requires_flag_implementation ---------------------------------------------------------------
-
-
-def test_requires_flag_implementation_looks_at_recent_events(api: Api) -> None:
-    path = f"{api.experiments}requires_flag_implementation/"
-
-    def required(*names: str) -> Any:
-        events = json.dumps([{"id": name, "type": "events"} for name in names])
-        answer = api.client.get(path, params={"events": events}, headers={"Authorization": f"Bearer {api.key}"})
-        assert answer.status_code == 200, answer.text
-        return answer.json()["result"]
-
-    assert api.call("GET", path).json() == {"result": True}  # no events asked about
-    now = datetime.now(UTC)
-    recent, old = (now - timedelta(days=1)).isoformat(), (now - timedelta(days=9)).isoformat()
-    capture(api, [event("signup", "p1", recent), event("purchase", "p1", old, **{"$feature/f": "test"})])
-    assert required("signup") is True
-    assert required("purchase") is True  # its flagged event is older than 7 days
-    capture(api, [event("purchase", "p2", recent, **{"$feature/f": True})])
-    assert required("signup", "purchase") is False
