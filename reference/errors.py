@@ -108,6 +108,8 @@ def _worded(failure: ValidationFailure) -> tuple[str, str, str | None]:
         return "invalid_input", "Feature flag variants must be less than 11", "parameters"
     if kind == "string_too_short" and limits.get("min_length") == 1:
         return "blank", "This field may not be blank.", attr
+    if kind == "null_characters_not_allowed":
+        return kind, failure.message, attr
     if kind.startswith(("datetime_", "timezone_")):
         return "invalid_input", DATETIME_FORMAT, attr
     worded = {

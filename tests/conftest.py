@@ -21,4 +21,4 @@ def shared_dir() -> Path:
     return path
 
 
-pytest_plugins = ["tests.reference_support"]
+pytest_plugins = ["tests.reference_support", "tests.contract_support"]

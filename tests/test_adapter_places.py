@@ -50,9 +50,11 @@ def test_path_query_header_cookie_and_json_content_parameters() -> None:
 
 def test_json_form_and_multipart_bodies() -> None:
     seen = _drive("bodies")
-    assert seen["statuses"] == [201, 201, 201, 400, 415]
+    assert seen["statuses"] == [201, 201, 201, 400, 415, 201, 201, 400]
     assert seen["seen"] == [
-        {"text": "hi", "tags": ["a"]},
-        {"text": "form", "tags": ["x", "y"]},
+        {"text": "hi", "tags": ["a"], "labels": None},
+        {"text": "form", "tags": ["x", "y"], "labels": None},
         {"file": "hello", "caption": "greeting"},
+        {"text": "last", "tags": None, "labels": ["p", "q"]},
+        {"text": "one label", "tags": None, "labels": ["p"]},
     ]

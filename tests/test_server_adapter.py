@@ -191,8 +191,11 @@ def test_method_not_allowed_names_the_allowed_methods(client: TestClient) -> Non
     for path in (BASE, f"{BASE}/"):
         assert client.request("TRACE", path, headers=AUTH).headers["allow"] == "GET, HEAD, POST"
     assert client.post(f"{BASE}/42", headers=AUTH).headers["allow"] == "DELETE, GET, HEAD, PATCH, PUT"
-    # /stats also matches /{id}: the path answers every method of both
-    assert client.post(f"{BASE}/stats", headers=AUTH).headers["allow"] == "DELETE, GET, HEAD, PATCH, PUT"
+    # /stats also matches /{id}, but a literal segment wins: /stats is its own resource, GET only
+    for method in ("POST", "PATCH", "DELETE", "OPTIONS"):
+        refused = client.request(method, f"{BASE}/stats/", headers=AUTH)
+        assert (refused.status_code, refused.headers["allow"]) == (405, "GET, HEAD")
+        assert refused.json()["code"] == "method_not_allowed"
 
 
 def test_gzip_bodies_and_gzip_bombs(client: TestClient) -> None:

@@ -28,6 +28,7 @@ class MediaType:
     content_type: str
     annotation: str | None  # None: the body is raw bytes or has no schema
     json_fields: tuple[str, ...] = ()  # form fields that carry JSON text (from `encoding`)
+    list_fields: tuple[str, ...] = ()  # form fields that repeat to send an array; others keep their last value
 
 
 @dataclass(frozen=True)
@@ -149,6 +150,25 @@ class Api:
     @property
     def operations(self) -> tuple[Operation, ...]:
         return tuple(op for tag in self.tags for op in tag.operations)
+
+    @property
+    def resources(self) -> tuple[Resource, ...]:
+        """Every path with its operations, in routing order: a literal segment before a parameter.
+
+        A request belongs to the first resource whose path matches, as in Django's URL routing, so
+        ``/experiments/stats`` is its own resource and not also an ``/experiments/{id}``.
+        """
+        by_path: dict[str, list[Operation]] = {}
+        for operation in self.operations:
+            by_path.setdefault(operation.path, []).append(operation)
+        ordered = sorted(by_path, key=lambda path: ([part.startswith("{") for part in path.split("/")], path))
+        return tuple(Resource(path, tuple(sorted(by_path[path], key=lambda op: op.method))) for path in ordered)
+
+
+@dataclass(frozen=True)
+class Resource:
+    path: str
+    operations: tuple[Operation, ...]
 
 
 def _is_json(content_type: str) -> bool:

@@ -227,7 +227,22 @@ class Builder:
                 annotation = self._annotation(pointers.join(at, "content", content_type), schema)
             encoding = (media or {}).get("encoding") or {}
             json_fields = tuple(sorted(name for name, enc in encoding.items() if "json" in enc.get("contentType", "")))
-            yield api.MediaType(content_type, annotation, json_fields)
+            is_form = content_type in ("application/x-www-form-urlencoded", "multipart/form-data")
+            arrays = set(self._array_properties(schema)) if is_form else set()
+            list_fields = tuple(sorted(arrays - set(json_fields)))
+            yield api.MediaType(content_type, annotation, json_fields, list_fields)
+
+    def _array_properties(self, raw: Any) -> Iterator[str]:
+        """The properties of an object schema (its allOf members' too) that hold arrays."""
+        schema = self._deref(raw)
+        if not isinstance(schema, dict):
+            return
+        for name, property_raw in (schema.get("properties") or {}).items():
+            kind = (self._deref(property_raw) or {}).get("type")
+            if kind == "array" or (isinstance(kind, list) and "array" in kind):
+                yield name
+        for member in schema.get("allOf") or ():
+            yield from self._array_properties(member)
 
     def _response(self, at: str, status: str, raw: Any) -> api.Response:
         response = self._deref(raw)

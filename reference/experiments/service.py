@@ -25,6 +25,8 @@ from reference.identity.auth import Caller
 
 NOT_NULL = ("name", "feature_flag_key", "filters", "archived")
 FLAG_KEY_TAKEN = "There is already a feature flag with this key."
+# A whole experiment (PUT) or some of its fields (PATCH): the same fields, only the required ones differ.
+Changes = models.ExperimentInput | models.PatchedExperimentInput
 
 
 @dataclass
@@ -117,7 +119,7 @@ class ExperimentService:
                 raise BadRequestError(FLAG_KEY_TAKEN, code="unique", attr="key") from None
             return _shown(session, caller.project_id, row.id)
 
-    def update(self, caller: Caller, experiment_id: int, body: models.PatchedExperimentInput) -> models.Experiment:
+    def update(self, caller: Caller, experiment_id: int, body: Changes) -> models.Experiment:
         """PATCH and PUT alike: the fields sent replace the stored ones; the rest stay."""
         with self._database.write() as session:
             row = find_experiment(session, caller.project_id, experiment_id, for_update=True)
@@ -230,7 +232,7 @@ def _filtered(query: Select[Any], given: requests.ExperimentsListRequest) -> Sel
     return query
 
 
-def _plan_update(row: tables.Experiment, body: models.PatchedExperimentInput) -> _Plan:
+def _plan_update(row: tables.Experiment, body: Changes) -> _Plan:
     sent = body.model_fields_set
     for name in NOT_NULL:
         if name in sent and getattr(body, name) is None:

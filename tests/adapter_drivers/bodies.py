@@ -33,5 +33,9 @@ statuses = [
     client.post("/attachments", files={"file": ("a.txt", b"hello"), "caption": (None, "greeting")}).status_code,
     client.post("/attachments", files={"caption": (None, "no file")}).status_code,  # the file is required
     client.post("/attachments", data={"caption": "not multipart"}).status_code,  # a form it does not accept
+    # like Django's QueryDict: a repeated scalar keeps its last value, an array field is every value
+    client.post("/notes", data={"text": ["first", "last"], "labels": ["p", "q"]}).status_code,
+    client.post("/notes", data={"text": "one label", "labels": "p"}).status_code,
+    client.post("/notes", content=b"", headers={"content-type": "application/x-www-form-urlencoded"}).status_code,
 ]
 print(json.dumps({"statuses": statuses, "seen": seen}))

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import zlib
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, NamedTuple, Protocol, TypeVar
 from urllib.parse import parse_qsl
 
 from pydantic import BaseModel, ValidationError
@@ -109,12 +110,19 @@ class ParameterSpec:
     json_encoded: bool = False
 
 
+class FormFields(NamedTuple):
+    """How a form body (urlencoded or multipart) maps onto the body's schema."""
+
+    json: tuple[str, ...] = ()  # fields that carry JSON text (the media type's `encoding`)
+    lists: tuple[str, ...] = ()  # fields that repeat to send an array; any other keeps its last value
+
+
 @dataclass(frozen=True)
 class OperationSpec:
     operation_id: str
     request_model: type[BaseModel]
     parameters: tuple[ParameterSpec, ...]
-    body_media_types: Mapping[str, tuple[str, ...]]  # content type -> form fields that carry JSON text
+    body_media_types: Mapping[str, FormFields]
     body_required: bool
     security: tuple[SecurityAlternative, ...]
     responses: tuple[type[Any], ...]  # the response classes the implementation may return
@@ -166,6 +174,7 @@ class Adapter(Generic[IdentityT]):
         for parameter in spec.parameters:
             found = _parameter_value(request, parameter)
             if found is not _ABSENT:
+                _refuse_null_characters(spec, parameter.location, (parameter.name,), found)
                 values[parameter.python_name] = _decoded(spec, parameter, found)
         if spec.body_media_types:
             body = await self._body(request, spec)
@@ -175,19 +184,19 @@ class Adapter(Generic[IdentityT]):
 
     async def _body(self, request: Request, spec: OperationSpec) -> Any:
         raw = await self._read(request, spec)
-        if not raw:
-            return _ABSENT
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if not raw:  # no body; but an empty urlencoded form is a form without fields
+            return {} if content_type == _URLENCODED and content_type in spec.body_media_types else _ABSENT
         if content_type not in spec.body_media_types:
             raise _Invalid(
                 spec, "request", (), "unsupported_media_type", f'Unsupported media type "{content_type}" in request.'
             )
-        json_fields = spec.body_media_types[content_type]
+        fields = spec.body_media_types[content_type]
         if content_type == "application/json" or content_type.endswith("+json"):
             return _json(spec, "body", (), raw)
-        if content_type == "application/x-www-form-urlencoded":
-            fields = parse_qsl(raw.decode("utf-8", errors="replace"), keep_blank_values=True)
-            return _form_values(spec, fields, json_fields)
+        if content_type == _URLENCODED:
+            pairs = parse_qsl(raw.decode("utf-8", errors="replace"), keep_blank_values=True)
+            return _form_values(spec, pairs, fields)
         if content_type == "multipart/form-data":
             try:
                 form = await request.form()
@@ -196,7 +205,7 @@ class Adapter(Generic[IdentityT]):
                     spec, "body", (), "invalid_form", f"Multipart form parse error - {error.detail}"
                 ) from None
             parts = [(key, await _form_part(value)) for key, value in form.multi_items()]
-            return _form_values(spec, parts, json_fields)
+            return _form_values(spec, parts, fields)
         return raw
 
     async def _read(self, request: Request, spec: OperationSpec) -> bytes:
@@ -245,6 +254,7 @@ class _Absent:
 
 
 _ABSENT: Any = _Absent()
+_URLENCODED = "application/x-www-form-urlencoded"
 
 
 class _Invalid(Exception):
@@ -280,20 +290,61 @@ def _decoded(spec: OperationSpec, parameter: ParameterSpec, value: Any) -> Any:
 
 
 def _json(spec: OperationSpec, location: str, path: tuple[str | int, ...], raw: bytes) -> Any:
+    """Strict JSON (RFC 8259): no NaN or Infinity, no number beyond a float, no repeated key."""
     try:
-        return json.loads(raw)
+        value = json.loads(raw, parse_constant=_no_constant, parse_float=_finite, object_pairs_hook=_unique_keys)
+    except RecursionError:
+        raise _Invalid(spec, location, path, "invalid_json", "JSON parse error - nested too deeply") from None
     except (ValueError, UnicodeDecodeError) as error:
         raise _Invalid(spec, location, path, "invalid_json", f"JSON parse error - {error}") from None
+    if b"\\u0000" in raw:  # cheap test first: a NUL can only come in as an escape
+        _refuse_null_characters(spec, location, path, value)
+    return value
 
 
-def _form_values(spec: OperationSpec, pairs: Sequence[tuple[str, Any]], json_fields: tuple[str, ...]) -> Any:
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"number out of range: {text[:40]}")
+    return number
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    value = dict(pairs)
+    if len(value) != len(pairs):
+        repeated = next(key for index, (key, _) in enumerate(pairs) if key in dict(pairs[:index]))
+        raise ValueError(f"repeated key {json.dumps(repeated)}")
+    return value
+
+
+def _refuse_null_characters(spec: OperationSpec, location: str, path: tuple[str | int, ...], value: Any) -> None:
+    """Text with NUL cannot be stored (PostgreSQL refuses it); answered as DRF answers it."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise _Invalid(spec, location, path, "null_characters_not_allowed", "Null characters are not allowed.")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_null_characters(spec, location, (*path, key), key)
+            _refuse_null_characters(spec, location, (*path, key), item)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _refuse_null_characters(spec, location, (*path, index), item)
+
+
+def _form_values(spec: OperationSpec, pairs: Sequence[tuple[str, Any]], fields: FormFields) -> Any:
+    """The form's fields as the body object; like Django's QueryDict, a repeated scalar keeps its last value."""
     values: dict[str, Any] = {}
     for key, value in pairs:
-        if key in json_fields and isinstance(value, str):
+        _refuse_null_characters(spec, "body", (key,), key)
+        _refuse_null_characters(spec, "body", (key,), value)
+        if key in fields.json and isinstance(value, str):
             value = _json(spec, "body", (key,), value.encode())
-        if key in values:  # a repeated key is a list, as forms send arrays
-            previous = values[key]
-            values[key] = [*previous, value] if isinstance(previous, list) else [previous, value]
+        if key in fields.lists:
+            values.setdefault(key, []).append(value)
         else:
             values[key] = value
     return values

@@ -15,6 +15,7 @@ at ``/api/schema/docs/``.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from importlib.resources import files
 from typing import Any
 
@@ -22,7 +23,8 @@ from fastapi import FastAPI
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
-from starlette.routing import BaseRoute, Match, Route
+from starlette.routing import BaseRoute, Route
+from starlette.types import Receive, Scope, Send
 
 from . import requests, responses
 from ._runtime import (
@@ -36,6 +38,7 @@ from ._runtime import (
 from .interfaces import DefaultApi, IdentityT_contra
 
 DEFAULT_MAX_BODY_SIZE = 1024 * 1024
+Endpoint = Callable[[Request], Awaitable[Response]]
 
 LIST_NOTES = OperationSpec(
     operation_id="list_notes",
@@ -58,13 +61,14 @@ def create_app(
     """The application; ``authenticator`` is required when any operation has a security requirement."""
     adapter: Adapter[Any] = Adapter(authenticator, error_renderer, max_body_size)
     routes: list[BaseRoute] = [
-        *_both_slashes(
+        *_resource(
             "/notes",
-            "GET",
-            adapter.handler(LIST_NOTES, default.list_notes),
+            {
+                "GET": adapter.handler(LIST_NOTES, default.list_notes),
+            },
         ),
-        *_both_slashes("/api/schema", "GET", _schema),
-        *_both_slashes("/api/schema/docs", "GET", _docs),
+        *_resource("/api/schema", {"GET": _schema}),
+        *_resource("/api/schema/docs", {"GET": _docs}),
     ]
     app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None, routes=routes)
 
@@ -75,21 +79,40 @@ def create_app(
             405: ("method_not_allowed", f'Method "{request.method}" not allowed.'),
         }.get(status, ("server_error", "A server error occurred."))
         response = adapter.failure(None, kind, message)
-        if status == 405:  # RFC 9110: a 405 names the methods the resource has
-            response.headers["Allow"] = ", ".join(_allowed_methods(routes, request.scope))
+        if isinstance(error, HTTPException) and error.headers:
+            response.headers.update(error.headers)
         return response
 
     app.add_exception_handler(HTTPException, refuse)
     return app
 
 
-def _allowed_methods(routes: list[BaseRoute], scope: Any) -> list[str]:
-    matching = (route for route in routes if isinstance(route, Route) and route.matches(scope)[0] != Match.NONE)
-    return sorted({method for route in matching for method in route.methods or ()})
+def _resource(path: str, handlers: dict[str, Endpoint]) -> list[Route]:
+    """One path, with and without its trailing slash, answering every method (see ``_Dispatch``)."""
+    dispatch = _Dispatch(handlers)
+    return [Route(path, dispatch), Route(path + "/", dispatch)]
 
 
-def _both_slashes(path: str, method: str, endpoint: Any) -> list[Route]:
-    return [Route(path, endpoint, methods=[method]), Route(path + "/", endpoint, methods=[method])]
+class _Dispatch:
+    """The ASGI endpoint of one resource: each of its methods to its handler, any other to a 405.
+
+    The path alone picks the resource (routes are in the model's order: literal segments first),
+    so a method the resource lacks is a 405 naming the ones it has (RFC 9110), never a fall-through
+    to a parameterised path that also matches. Being an ASGI app rather than a function, it gets
+    every method from Starlette, which would otherwise answer some 405s itself, without ``Allow``.
+    """
+
+    def __init__(self, handlers: dict[str, Endpoint]) -> None:
+        self.handlers = handlers
+        self.allowed = ", ".join(sorted({*handlers, *(["HEAD"] if "GET" in handlers else [])}))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive, send)
+        handler = self.handlers.get("GET" if request.method == "HEAD" else request.method)
+        if handler is None:
+            raise HTTPException(405, headers={"Allow": self.allowed})
+        response = await handler(request)
+        await response(scope, receive, send)
 
 
 async def _schema(request: Request) -> Response:

@@ -1,0 +1,206 @@
+"""What the schemathesis tests share: the server under test, its config, and the one check we refine.
+
+Every built-in check runs as schemathesis ships it, except ``positive_data_acceptance``, which runs
+through ``valid_data_accepted``: the same check, told about the 400s the contract requires for
+requests that are valid against the schema (a state the schema cannot express, or a rule it states
+in prose), and blind to "positive" cases that are not valid requests: those that break a ``format``
+(schemathesis treats ``format`` as an annotation; the contract's formats are assertions), and form
+bodies with a null field (forms cannot carry null; schemathesis sends the text ``null``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jsonschema_rs
+import pytest
+import schemathesis
+from schemathesis import Case as GenericCase
+from schemathesis.config import SchemathesisConfig
+from schemathesis.specs.openapi.checks import positive_data_acceptance
+
+from reference import admin
+from reference.app import build
+from reference.db import tables
+from reference.db.engine import Database
+from tests.reference_support import fresh_database_url
+
+# What the server serves at /api/schema/?format=json (the adapter's tests check they are the same).
+SERVED_SPEC = Path(__file__).resolve().parent.parent / "generated/server/posthog_experiments_server/openapi.json"
+IDENTITY_TABLES = frozenset({"organizations", "projects", "users", "memberships", "personal_api_keys"})
+Case = GenericCase[Any]
+CAPTURE_PATHS = frozenset({"/batch", "/capture", "/e"})
+
+# (code, detail pattern, why the contract requires the 400 for schema-valid input)
+CONTRACT_REJECTIONS: tuple[tuple[str, re.Pattern[str], str], ...] = tuple(
+    (code, re.compile(pattern), why)
+    for code, pattern, why in (
+        ("unique", r"^There is already a feature flag with this key\.$", "flag keys are unique per project"),
+        ("invalid_input", r"^Experiment has no target metric$", "results need a stored metric"),
+        ("invalid_input", r"^Experiment has no secondary metrics$", "secondary results need one"),
+        ("invalid_input", r"^Experiment does not have a start date$", "cohorts and results need a launch"),
+        ("invalid_input", r"^Action-based (metrics|cohorts) are not supported", "the contract: actions → 400"),
+        ("invalid_payload", r"^Invalid payload: .* has no distinct_id\.$", "an event needs a person"),
+        ("invalid_input", r"^Can't update keys: get_feature_flag_key on Experiment$", "a flag key never changes"),
+    )
+)
+
+
+def contract_rejection(detail: object, code: object) -> str | None:
+    """Why the contract requires this 400 for schema-valid input, or None when it does not."""
+    for expected_code, pattern, why in CONTRACT_REJECTIONS:
+        if code == expected_code and isinstance(detail, str) and pattern.search(detail):
+            return why
+    return None
+
+
+FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _form_field_sent_null(case: Case, attr: object) -> bool:
+    """A form has no null: schemathesis writes the text ``null``, which a date field rightly refuses."""
+    return case.media_type in FORMS and isinstance(case.body, dict) and attr in case.body and case.body[attr] is None
+
+
+def _body_breaks_a_format(case: Case) -> bool:
+    if not isinstance(case.body, dict | list):
+        return False
+    for body in case.operation.body:
+        if body.media_type == case.media_type:
+            validator = jsonschema_rs.validator_for(body.validation_schema, validate_formats=True)
+            return not validator.is_valid(case.body)
+    return False
+
+
+@schemathesis.check
+def valid_data_accepted(ctx: Any, response: Any, case: Case) -> bool | None:
+    """``positive_data_acceptance``, minus the 400s the contract requires and format-breaking cases."""
+    if response.status_code == 400:
+        body = response.json() if "json" in response.headers.get("content-type", [""])[0] else {}
+        if isinstance(body, dict) and contract_rejection(body.get("detail"), body.get("code")):
+            return None
+        if isinstance(body, dict) and _form_field_sent_null(case, body.get("attr")):
+            return None
+        if _body_breaks_a_format(case):
+            return None
+    result: bool | None = positive_data_acceptance(ctx, response, case)
+    return result
+
+
+class DeferredApp:
+    """The ASGI app schemathesis calls: whichever server the running test's fixture has made."""
+
+    def __init__(self) -> None:
+        self.app: Any = None
+
+    def bind(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        assert self.app is not None, "no server bound: use the `server` fixture"
+        await self.app(scope, receive, send)
+
+
+APP = DeferredApp()
+
+
+@dataclass
+class ContractServer:
+    app: Any
+    database: Database
+    key: str
+    project_token: str
+
+    def forget_everything_but_identity(self) -> None:
+        """Empty every table but the projects, users and keys: each stateful scenario starts alike,
+        so that Hypothesis, replaying one, sees the answers it saw the first time."""
+        with self.database.write() as session:
+            for table in reversed(tables.Base.metadata.sorted_tables):
+                if table.name not in IDENTITY_TABLES:
+                    session.execute(table.delete())
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.key}"}
+
+    def prepare(self, case: Case) -> None:
+        """A valid capture request carries this project's token: the schema cannot know it."""
+        meta = case.meta
+        positive = meta is None or meta.generation.mode.is_positive
+        body = case.body
+        capture = positive and case.operation.path in CAPTURE_PATHS and isinstance(body, dict)
+        if capture and isinstance(body, dict) and isinstance(body.get("api_key"), str):
+            body["api_key"] = self.project_token
+        phase = meta.phase.name.value if meta is not None else "explicit"
+        mode = meta.generation.mode.value if meta is not None else "positive"
+        GENERATED[(phase, mode)] += 1
+
+
+# Generated cases by (phase, generation mode), printed at the end of the run.
+GENERATED: Counter[tuple[str, str]] = Counter()
+SEEDS: set[int] = set()
+
+
+def settings_from_environment() -> tuple[int, int | None, str]:
+    """(examples per operation, seed or None for a random one, database kind) for this run."""
+    examples = int(os.environ.get("EXPERIMENTS_FUZZ_EXAMPLES", "10"))
+    seed_text = os.environ.get("EXPERIMENTS_FUZZ_SEED", "20261201")
+    seed = None if seed_text == "random" else int(seed_text)
+    return examples, seed, os.environ.get("EXPERIMENTS_FUZZ_DATABASE", "sqlite")
+
+
+@contextmanager
+def contract_server(tmp_path: Path) -> Iterator[ContractServer]:
+    _, _, kind = settings_from_environment()
+    with fresh_database_url(kind, tmp_path) as url:
+        database = Database(url, pool_size=5)
+        try:
+            app = build(database)  # migrates the database
+            made = admin.init(database)
+            yield ContractServer(app, database, made["personal_api_key"], made["project_token"])
+        finally:
+            database.dispose()
+
+
+def load_schema() -> Any:
+    """The spec as the server serves it, with every check, phase and generation mode.
+
+    Loaded at import (schemathesis' fixture-based lazy loading fails under pytest 9.2), so the
+    server and its key come later: ``APP.bind`` gives the schema its app, each call its key.
+    """
+    examples, seed, _ = settings_from_environment()
+    config = SchemathesisConfig.from_dict(
+        {
+            **({"seed": seed} if seed is not None else {}),
+            "base-url": "http://testserver",  # every operation to the app, the ingestion ones too
+            "phases": {
+                "examples": {"enabled": True},
+                "coverage": {"enabled": True},
+                "fuzzing": {"enabled": True},
+                "stateful": {"enabled": True},
+            },
+            "generation": {"max-examples": examples, "mode": "all", "database": "none"},
+            "checks": {"enabled": True, "positive_data_acceptance": {"enabled": False}},
+        }
+    )
+    schema = schemathesis.openapi.from_path(SERVED_SPEC, config=config)
+    schema.app = APP  # before parametrizing: each operation keeps the app it was made with
+    SEEDS.add(schema.config.seed)
+    return schema
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if not GENERATED:
+        return
+    terminalreporter.section("schemathesis: generated cases by phase and mode")
+    for (phase, mode), count in sorted(GENERATED.items()):
+        terminalreporter.write_line(f"{phase:>10} {mode:<9} {count:>6}")
+    terminalreporter.write_line(f"{'total':>10} {'':<9} {sum(GENERATED.values()):>6}")
+    terminalreporter.write_line(f"seed: {', '.join(map(str, sorted(SEEDS)))} (EXPERIMENTS_FUZZ_SEED replays it)")
