@@ -72,6 +72,7 @@ _ADAPTER_KINDS = {  # the adapter's own failures: status, type, code
     "not_found": (404, "invalid_request", "not_found"),
     "server_error": (500, "server_error", "error"),
 }
+SECONDARY_RESULTS = "experiments_secondary_results_retrieve"  # its metric index is worded as PostHog words it
 _TYPE_KINDS = {"string_type", "bool_type", "int_type", "float_type", "dict_type", "model_type", "list_type"}
 
 
@@ -108,6 +109,9 @@ def _worded(failure: ValidationFailure) -> tuple[str, str, str | None]:
         return "invalid_input", "Feature flag variants must be less than 11", "parameters"
     if kind == "string_too_short" and limits.get("min_length") == 1:
         return "blank", "This field may not be blank.", attr
+    if failure.operation_id == SECONDARY_RESULTS and failure.location == "query" and path == ("id",):
+        detail = "Secondary metric id must be an integer" if kind == "int_parsing" else "Invalid metric ID"
+        return "invalid_input", detail, None
     if kind == "null_characters_not_allowed":
         return kind, failure.message, attr
     if kind.startswith(("datetime_", "timezone_")):

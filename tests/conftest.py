@@ -8,6 +8,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "spec" / "openapi.yaml"
+# The project's shared material, beside the project root (or where EXPERIMENTS_SHARED_DIR says).
+SHARED = Path(os.environ.get("EXPERIMENTS_SHARED_DIR", ROOT.parent / "shared"))
 # The generated packages, importable as their users import them.
 sys.path[:0] = [str(ROOT / "generated" / "server"), str(ROOT / "generated" / "client")]
 
@@ -15,10 +17,9 @@ sys.path[:0] = [str(ROOT / "generated" / "server"), str(ROOT / "generated" / "cl
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
     """The project's shared material, beside the project root (or where EXPERIMENTS_SHARED_DIR says)."""
-    path = Path(os.environ.get("EXPERIMENTS_SHARED_DIR", ROOT.parent / "shared"))
-    if not (path / "api-contract.md").is_file():
-        pytest.skip(f"shared material not found at {path} (set EXPERIMENTS_SHARED_DIR)")
-    return path
+    if not (SHARED / "api-contract.md").is_file():
+        pytest.skip(f"shared material not found at {SHARED} (set EXPERIMENTS_SHARED_DIR)")
+    return SHARED
 
 
 pytest_plugins = ["tests.reference_support", "tests.contract_support"]

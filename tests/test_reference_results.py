@@ -268,3 +268,10 @@ def test_secondary_results(api: Api) -> None:
     assert trend["result"] == {"control": 3, "test": 1}
     assert set(trend["probability"]) == {"control", "test"}
     assert answered(api.call("GET", f"{path}?id=2")) == error(400, "Invalid metric ID")
+    assert answered(api.call("GET", f"{path}?id=-1")) == error(400, "Invalid metric ID")
+    assert answered(api.call("GET", path)) == error(400, "Secondary metric id is required")
+    assert answered(api.call("GET", f"{path}?id=first")) == error(400, "Secondary metric id must be an integer")
+    no_secondary = api.create()
+    assert answered(api.call("GET", f"{api.experiments}{no_secondary['id']}/secondary_results/")) == error(
+        400, "Experiment has no secondary metrics"
+    )

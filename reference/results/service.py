@@ -49,12 +49,16 @@ class ResultsService:
             setup = _setup(experiment, caller, exposure_step)
         return self._answer(caller, experiment, metric, setup, experiment_result, "results", refresh=refresh)
 
-    def secondary_results(self, caller: Caller, experiment_id: int, index: int, *, refresh: bool) -> dict[str, Any]:
+    def secondary_results(
+        self, caller: Caller, experiment_id: int, index: int | None, *, refresh: bool
+    ) -> dict[str, Any]:
         with self._database.read() as session:
             experiment = find_experiment(session, caller.project_id, experiment_id)
             metrics = experiment.secondary_metrics or []
             if not metrics:
                 raise BadRequestError("Experiment has no secondary metrics")
+            if index is None:
+                raise BadRequestError("Secondary metric id is required")
             if not 0 <= index < len(metrics):
                 raise BadRequestError("Invalid metric ID")
             if experiment.start_date is None:
