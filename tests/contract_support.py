@@ -65,6 +65,21 @@ CONTRACT_REJECTIONS: tuple[tuple[str, re.Pattern[str], str], ...] = tuple(
         ("invalid_input", r"^End date must be after start date$", "a rule across two fields"),
         ("invalid_input", r"^Experiments do not support global filter properties$", "PostHog's rule"),
         ("null_characters_not_allowed", r"^Null characters are not allowed\.$", "DRF's text fields refuse NUL"),
+        ("invalid_input", r"^Experiment already has an exposure cohort$", "one exposure cohort per experiment"),
+        # results of a stored metric that cannot be computed: a 400 naming why (the contract's rule)
+        ("invalid_input", r"^Every metric event needs an id", "a metric event names its event"),
+        ("invalid_input", r"^Experiment metric has no events\.$", "a metric counts events"),
+        ("invalid_input", r"^Invalid action ID$", "actions are ids"),
+        ("invalid_input", r"^Secondary metrics need to be funnel or trend insights$", "PostHog's rule"),
+        ("invalid_input", r"^The custom exposure filter has no event\.$", "an exposure filter names its event"),
+        ("invalid_input", r"^Trend math '.*' (is not supported by this server|needs a math_property)\.$", "math"),
+        (
+            "invalid_input",
+            r"^Property (filter|filters|name) .* (not supported by this server|not a number)\.$",
+            "this server",
+        ),
+        ("too_much_data", r"^Can't calculate experiment results for more than 10 variants$", "PostHog's limit"),
+        ("no_data", r"^Can't calculate experiment results for less than 2 variants$", "PostHog's limit"),
     )
 )
 
