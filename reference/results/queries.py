@@ -98,19 +98,28 @@ class ResultQueries:
     # --- exposure ---------------------------------------------------------------------------
 
     def exposure_from_flag_calls(self, session: Session) -> dict[str, int]:
-        """Persons with a ``$feature_flag_called`` for the flag answering each variant."""
-        query = (
-            select(_EVENT.flag_response, func.count(func.distinct(_EVENT.distinct_id)))
-            .where(
-                _EVENT.project_id == self._project_id,
-                _EVENT.flag_key == self._flag_key,
-                _EVENT.flag_response.in_(self._variants),
-                self._in_window(_EVENT.timestamp_ms),
-                self._event_conditions([]),
+        """Persons with a ``$feature_flag_called`` for the flag answering each variant.
+
+        One count per variant of its persons grouped: with the variant fixed, the exposure index
+        hands the persons over in order, so the database counts them as they stream by instead of
+        sorting every exposure (as ``count(DISTINCT ...)`` over all variants at once does).
+        """
+        per_variant = [
+            select(literal(variant, String).label("variant"), func.count().label("persons")).select_from(
+                select(_EVENT.distinct_id)
+                .where(
+                    _EVENT.project_id == self._project_id,
+                    _EVENT.flag_key == self._flag_key,
+                    _EVENT.flag_response == variant,
+                    self._in_window(_EVENT.timestamp_ms),
+                    self._event_conditions([]),
+                )
+                .group_by(_EVENT.distinct_id)
+                .subquery()
             )
-            .group_by(_EVENT.flag_response)
-        )
-        return {str(variant): count for variant, count in session.execute(query)}
+            for variant in self._variants
+        ]
+        return {str(variant): count for variant, count in session.execute(union_all(*per_variant)) if count}
 
     def exposure_from_event(self, session: Session, step: Step) -> dict[str, int]:
         """Persons who did ``step``'s event, by the variant the event carries."""
