@@ -109,7 +109,7 @@ INVALID = [
     ("GET", f"{BASE}?offset=-1", {}, 400, "greater_than_equal", "offset"),
     ("GET", f"{BASE}?status=paused", {}, 400, "enum", "status"),
     ("GET", f"{BASE}/abc", {}, 400, "int_parsing", "id"),
-    ("GET", f"{BASE}/42/secondary_results", {}, 400, "missing", "id"),
+    ("GET", f"{BASE}/42/secondary_results?id=first", {}, 400, "int_parsing", "id"),
     ("GET", f"{BASE}/requires_flag_implementation?events=[oops", {}, 400, "invalid_json", "events"),
     ("POST", BASE, {"json": {"feature_flag_key": "k"}}, 400, "missing", "name"),
     ("POST", BASE, {"json": {"name": "x" * 401, "feature_flag_key": "k"}}, 400, "string_too_long", "name"),
@@ -196,6 +196,14 @@ def test_method_not_allowed_names_the_allowed_methods(client: TestClient) -> Non
         refused = client.request(method, f"{BASE}/stats/", headers=AUTH)
         assert (refused.status_code, refused.headers["allow"]) == (405, "GET, HEAD")
         assert refused.json()["code"] == "method_not_allowed"
+
+
+def test_a_path_matches_whole_or_not_at_all(client: TestClient) -> None:
+    # Starlette's `$` also matches before a final newline: /experiments/%0A is no list of experiments
+    # (PUT there was a 405) but an experiment whose id is not an integer
+    answer = client.put(f"{BASE}/%0A", headers=AUTH, json={})
+    assert (answer.status_code, answer.json()["code"], answer.json()["attr"]) == (400, "int_parsing", "id")
+    assert client.get(f"{BASE}%0A", headers=AUTH).status_code == 404
 
 
 def test_gzip_bodies_and_gzip_bombs(client: TestClient) -> None:

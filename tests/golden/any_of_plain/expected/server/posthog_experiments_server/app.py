@@ -15,6 +15,7 @@ at ``/api/schema/docs/``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from importlib.resources import files
 from typing import Any
@@ -90,7 +91,16 @@ def create_app(
 def _resource(path: str, handlers: dict[str, Endpoint]) -> list[Route]:
     """One path, with and without its trailing slash, answering every method (see ``_Dispatch``)."""
     dispatch = _Dispatch(handlers)
-    return [Route(path, dispatch), Route(path + "/", dispatch)]
+    return [_WholePath(path, dispatch), _WholePath(path + "/", dispatch)]
+
+
+class _WholePath(Route):
+    """A route whose pattern must match the whole path: Starlette ends it with ``$``, which also
+    matches before a final newline, so ``/experiments/%0A`` would be the list of experiments."""
+
+    def __init__(self, path: str, endpoint: Any) -> None:
+        super().__init__(path, endpoint)
+        self.path_regex = re.compile(self.path_regex.pattern.removesuffix("$") + r"\Z")
 
 
 class _Dispatch:
