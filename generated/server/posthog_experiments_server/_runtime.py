@@ -315,9 +315,12 @@ def _finite(text: str) -> float:
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     value = dict(pairs)
-    if len(value) != len(pairs):
-        repeated = next(key for index, (key, _) in enumerate(pairs) if key in dict(pairs[:index]))
-        raise ValueError(f"repeated key {json.dumps(repeated)}")
+    if len(value) != len(pairs):  # rare: find the key in one pass (a hostile body may have many keys)
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise ValueError(f"repeated key {json.dumps(key)}")
+            seen.add(key)
     return value
 
 
