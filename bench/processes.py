@@ -1,17 +1,13 @@
-"""What the benchmarks share: a server in its own process on a free port, a throw-away PostgreSQL database."""
+"""What the benchmarks share: a server in its own process on a free port."""
 
 from __future__ import annotations
 
 import socket
 import subprocess
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -26,20 +22,6 @@ def served_process(command: list[str]) -> Iterator[tuple[str, subprocess.Popen[s
     finally:
         process.terminate()
         process.wait()
-
-
-@contextmanager
-def postgres_database(server_url: str) -> Iterator[str]:
-    name = f"bench_reference_{uuid.uuid4().hex[:8]}"
-    server = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with server.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with server.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        server.dispose()
 
 
 def free_port() -> int:

@@ -29,11 +29,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from processes import postgres_database, served_process
+from processes import served_process
 from sqlalchemy import create_engine, func, select, text
 
 from reference.db import tables
 from reference.db.engine import Database
+from reference.db.scratch import scratch_database
 from reference.events.store import EventStore
 
 FLAG = "bench-flag"
@@ -70,7 +71,7 @@ def _database(kind: str, postgres_url: str) -> Iterator[str]:
         with tempfile.TemporaryDirectory() as folder:
             yield f"sqlite:///{folder}/bench.sqlite3"
     else:
-        with postgres_database(postgres_url) as url:
+        with scratch_database(postgres_url, "bench_reference") as url:
             yield url
 
 

@@ -25,7 +25,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import httpx
-from processes import postgres_database, served_process
+from processes import served_process
+
+from reference.db.scratch import scratch_database
 
 FAKE_KEY = "Bearer phx_valid"
 CREATE_SCRIPT = """
@@ -70,7 +72,7 @@ def main() -> None:
     if arguments.only != "adapter":
         with tempfile.TemporaryDirectory() as folder:
             rates |= _reference("reference, SQLite", f"sqlite:///{folder}/bench.sqlite3", arguments)
-        with postgres_database(arguments.postgres_url) as url:
+        with scratch_database(arguments.postgres_url, "bench_reference") as url:
             rates |= _reference("reference, PostgreSQL", url, arguments)
     bare = rates[("bare FastAPI", "retrieve")]
     print(f"\n{arguments.connections} connections, {arguments.seconds} s per run, best of 2\n")

@@ -92,7 +92,8 @@ def contract_rejection(detail: object, code: object) -> str | None:
     return None
 
 
-FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
+URLENCODED = "application/x-www-form-urlencoded"
+FORMS = (URLENCODED, "multipart/form-data")
 
 
 def _form_field_sent_null(case: Case, attr: object) -> bool:
@@ -102,13 +103,13 @@ def _form_field_sent_null(case: Case, attr: object) -> bool:
 
 # The form fields each operation's spec encodes as JSON text, as the generated adapter reads them.
 FORM_JSON_FIELDS = {
-    spec.operation_id: set(spec.body_media_types[FORMS[0]].json)
+    spec.operation_id: set(spec.body_media_types[URLENCODED].json)
     for spec in vars(generated_app).values()
-    if isinstance(spec, OperationSpec) and FORMS[0] in spec.body_media_types
+    if isinstance(spec, OperationSpec) and URLENCODED in spec.body_media_types
 }
 
 
-@schemathesis.serializer(FORMS[0])
+@schemathesis.serializer(URLENCODED)
 def form_as_the_spec_encodes_it(ctx: SerializationContext, value: Any) -> bytes | None:
     """schemathesis sends a form's arrays as repeated keys even where the media type's ``encoding``
     says the field carries JSON text; this sends those fields as JSON, as the spec asks a client to."""

@@ -23,12 +23,12 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import create_engine
 
 from reference import admin
 from reference.app import build
 from reference.db.engine import Database
+from reference.db.scratch import scratch_database
 
 POSTGRES_URL = os.environ.get("EXPERIMENTS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,16 +55,8 @@ def fresh_database_url(kind: str, tmp_path: Path) -> Iterator[str]:
         return
     if _UNREACHABLE:
         pytest.skip(_UNREACHABLE)
-    name = f"test_reference_{uuid.uuid4().hex[:12]}"
-    server = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with server.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with server.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        server.dispose()
+    with scratch_database(POSTGRES_URL, "test_reference") as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -144,6 +136,14 @@ def error(
         status, "validation_error"
     )
     return status, {"type": kind, "code": code, "detail": detail, "attr": attr}
+
+
+NOT_PROVIDED = error(401, "Authentication credentials were not provided.", code="not_authenticated")
+
+
+def invalid_key(source: str) -> tuple[int, dict[str, Any]]:
+    """The 401 for a personal API key that is not one, named by where it was found."""
+    return error(401, f"Personal API key found in request {source} is invalid.", code="authentication_failed")
 
 
 def answered(response: httpx.Response) -> tuple[int, Any]:

@@ -17,7 +17,7 @@ import yaml
 from reference import admin
 from tests.conftest import SPEC
 from tests.event_support import START, TREND, capture, exposed, launched, seen
-from tests.reference_support import Api, error
+from tests.reference_support import NOT_PROVIDED, Api, error, invalid_key
 
 SECRET = "their-secret-experiment"  # noqa: S105 - a name that must never leak, not a password
 METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
@@ -104,17 +104,12 @@ def world(api: Api) -> World:
     return World(api, ours["id"], made.json()["id"], keys)
 
 
-def _invalid_key() -> tuple[int, dict[str, Any]]:
-    detail = "Personal API key found in request Authorization header is invalid."
-    return error(401, detail, code="authentication_failed")
-
-
 def expected_refusal(world: World, operation: Operation, caller: str) -> tuple[int, dict[str, Any]] | None:
     """What the contract says this caller gets, or None when it gets what an all-scopes key gets."""
     if caller == "no key":
-        return error(401, "Authentication credentials were not provided.", code="not_authenticated")
+        return NOT_PROVIDED
     if caller in ("malformed key", "revoked"):
-        return _invalid_key()
+        return invalid_key("Authorization header")
     if caller == "stranger":
         return error(403, "You don't have access to the project.", code="permission_denied")
     if caller == "other project only":

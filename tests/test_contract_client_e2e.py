@@ -27,7 +27,7 @@ from posthog_experiments import (
 
 from reference import admin
 from reference.db.engine import Database
-from tests.event_support import TREND
+from tests.event_support import TREND, exposed, seen
 from tests.reference_support import fresh_database_url, served
 
 START, END = datetime(2024, 1, 1, tzinfo=UTC), datetime(2024, 1, 10, tzinfo=UTC)
@@ -66,22 +66,14 @@ def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Served]:
 
 
 def events(flag: str, persons: int) -> list[models.CaptureEvent]:
-    """Half the persons see each variant; every test person buys, every second control person does."""
+    """Half the persons see each variant; every test person views a page, every second control person does."""
     made = []
     for number in range(persons):
-        variant = "test" if number % 2 else "control"
-        person = f"person-{number}"
-        exposure = {"$feature_flag": flag, "$feature_flag_response": variant}
-        made.append(
-            models.CaptureEvent(event="$feature_flag_called", distinct_id=person, properties=exposure, timestamp=START)
-        )
+        variant, person = ("test" if number % 2 else "control"), f"person-{number}"
+        made.append(exposed(flag, variant, person, START.isoformat()))
         if variant == "test" or number % 4 == 0:
-            made.append(
-                models.CaptureEvent(
-                    event="$pageview", distinct_id=person, properties={f"$feature/{flag}": variant}, timestamp=START
-                )
-            )
-    return made
+            made.append(seen(flag, variant, person, START.isoformat()))
+    return [models.CaptureEvent.model_validate(event) for event in made]
 
 
 def test_the_whole_lifecycle_with_the_sync_client(server: Served) -> None:

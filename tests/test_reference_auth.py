@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from reference import admin
-from tests.reference_support import Api, answered, error
+from tests.reference_support import NOT_PROVIDED, Api, answered, error, invalid_key
 
-NOT_PROVIDED = error(401, "Authentication credentials were not provided.", code="not_authenticated")
 READ_PATHS = ("", "1/", "stats/", "1/results/", "1/secondary_results/?id=0", "requires_flag_implementation/")
 WRITE_CALLS = (
     ("POST", ""),
@@ -18,10 +15,6 @@ WRITE_CALLS = (
     ("DELETE", "1/"),
     ("POST", "1/create_exposure_cohort_for_experiment/"),
 )
-
-
-def invalid_key(source: str) -> tuple[int, dict[str, Any]]:
-    return error(401, f"Personal API key found in request {source} is invalid.", code="authentication_failed")
 
 
 @pytest.mark.parametrize("method_path", [("GET", p) for p in READ_PATHS] + list(WRITE_CALLS))
