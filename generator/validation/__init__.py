@@ -20,7 +20,7 @@ from generator.model.api import Api
 from generator.model.build import Builder
 from generator.model.normalize import Normalized, normalize
 from generator.problems import Problem, display_path, in_order, locate
-from generator.validation import examples, operations, references, spec_validator, structure
+from generator.validation import operations, references
 
 Rule = Callable[[Context], Iterable[Problem]]
 
@@ -30,11 +30,6 @@ _PREREQUISITES: tuple[tuple[Rule, ...], ...] = (
     (references.check,),
     (operations.check,),
 )
-# The second phase, in order; each rule runs only when those before it found nothing blocking.
-_REMAINING: tuple[Rule, ...] = (structure.check, examples.check)
-# Last, in `validate` only: openapi-spec-validator's own pass, which locates little and costs much
-# on a large spec (8 s of GitHub's 13 MB); `generate` relies on the rules above, which are located.
-_FINAL_NET: Rule = spec_validator.check
 SUPPORTED_VERSIONS = ("3.0", "3.1")
 
 
@@ -108,7 +103,7 @@ def check_prerequisites(path: Path) -> Report:
     sources.update({display_path(doc.path): doc for doc in context.resolver.documents})
     report = Report(problems, sources, context)
     if report.blocking:
-        report.found += structure.check(context)  # the likely cause, when the document is malformed
+        report.found += _structure(context)  # the likely cause, when the document is malformed
         return report
     # Can the generator name and render everything? (normalize and build the model)
     try:
@@ -116,7 +111,7 @@ def check_prerequisites(path: Path) -> Report:
         builder = Builder(context, report.normalized, _spec_label(path))
         api = builder.build()
     except (KeyError, TypeError, AttributeError, ValueError, IndexError):
-        malformed = list(structure.check(context))
+        malformed = _structure(context)
         if not malformed:
             raise  # a document of the right shape that the generator fails on: our bug, not the spec's
         report.found += malformed
@@ -130,10 +125,36 @@ def check_remaining(report: Report, *, final_net: bool = False) -> None:
     """The second phase, adding to ``report``; only after a first phase that found nothing blocking."""
     if report.context is None:
         raise ValueError("the first phase did not get far enough")
-    for rule in (*_REMAINING, _FINAL_NET) if final_net else _REMAINING:
+    for rule in _second_phase(final_net=final_net):
         if report.blocking:
             break
         report.found.extend(rule(report.context))
+
+
+def _second_phase(*, final_net: bool) -> tuple[Rule, ...]:
+    """The second phase's rules, in order; each runs only when those before it found nothing blocking.
+
+    Last, in `validate` only: openapi-spec-validator's own pass, which locates little and costs much
+    on a large spec (8 s of GitHub's 13 MB); `generate` relies on the rules before it, which are located.
+
+    The rules are imported here, not at the top: they bring jsonschema, openapi-schema-validator and
+    openapi-spec-validator (about 0.3 s of imports), which `generate` thus loads after its fork,
+    beside the rendering instead of before it.
+    """
+    from generator.validation import examples, structure
+
+    rules: tuple[Rule, ...] = (structure.check, examples.check)
+    if not final_net:
+        return rules
+    from generator.validation import spec_validator
+
+    return (*rules, spec_validator.check)
+
+
+def _structure(context: Context) -> list[Problem]:
+    from generator.validation import structure
+
+    return list(structure.check(context))
 
 
 def _spec_label(path: Path) -> str:
