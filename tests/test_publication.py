@@ -65,6 +65,20 @@ def test_code_that_fails_verification_is_not_published(out: Path, spec: Path, tm
     assert _leftovers(out) == []
 
 
+def test_code_that_ruff_passes_but_python_refuses_is_not_published(out: Path, spec: Path, tmp_path: Path) -> None:
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    refused = "{{ header }}\n\ndef probe() -> None:\n    nonlocal missing\n"  # no binding to refer to
+    (templates / "client" / "__init__.py.jinja").write_text(refused)
+    before = drift.tree_files(out)
+    settings = Settings.load(ROOT, spec=spec, out=out, templates=templates)
+    with pytest.raises(formatting.VerificationError, match=r"__init__\.py is not valid Python") as raised:
+        pipeline.generate(settings, Progress(pipeline.STEPS, io.StringIO()))
+    assert "no binding for nonlocal 'missing' found" in raised.value.details
+    assert drift.tree_files(out) == before
+    assert _leftovers(out) == []
+
+
 def test_interrupt_while_formatting_leaves_output_untouched(
     out: Path, spec: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

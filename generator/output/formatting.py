@@ -22,11 +22,19 @@ def format_and_verify(tree: Path) -> None:
     result = _ruff("check", "--no-fix", "--config", str(config), str(tree), check=False)
     if result.returncode != 0:
         raise VerificationError("the generated code does not pass ruff", result.stdout + result.stderr)
+    # CPython refuses some code that ruff passes (a `nonlocal` without a binding, `await` outside an
+    # async function), so every file is compiled too; once per distinct text, since the client and
+    # the server carry the same models module (3 MB, 0.6 s to compile, on GitHub's description).
+    compiled: set[bytes] = set()
     for path in sorted(tree.rglob("*.py")):
+        source = path.read_bytes()
+        if source in compiled:
+            continue
         try:
-            compile(path.read_bytes(), str(path), "exec")
+            compile(source, str(path), "exec")
         except SyntaxError as error:
             raise VerificationError(f"{path.name} is not valid Python", str(error)) from None
+        compiled.add(source)
 
 
 def _ruff(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
