@@ -15,7 +15,10 @@ def unescape(token: str) -> str:
 
 def join(base: str, *tokens: str | int) -> str:
     """Extend ``base`` (``""`` is the whole document) by ``tokens``."""
-    return base + "".join("/" + escape(token) for token in tokens)
+    for token in tokens:
+        text = str(token)
+        base += "/" + (escape(text) if "~" in text or "/" in text else text)  # hot: most tokens need no escape
+    return base
 
 
 def from_path(tokens: Iterable[str | int]) -> str:
