@@ -58,14 +58,16 @@ def _compile_failure(paths: list[Path]) -> tuple[Path, str] | None:
     and the server carry the same models module (3 MB on GitHub's description). The files are
     shared, by size, between this process and a second interpreter, which run on two cores at once.
     """
-    distinct = list({path.read_bytes(): path for path in reversed(paths)}.values())  # the first path of each text
-    halves: tuple[list[Path], list[Path]] = ([], [])
+    texts: dict[bytes, Path] = {}
+    for path in paths:
+        texts.setdefault(path.read_bytes(), path)  # a repeated text is named by its first path
+    halves: tuple[list[tuple[Path, bytes]], list[tuple[Path, bytes]]] = ([], [])
     sizes = [0, 0]
-    for path in sorted(distinct, key=lambda path: path.stat().st_size, reverse=True):
+    for text, path in sorted(texts.items(), key=lambda item: len(item[0]), reverse=True):
         lighter = sizes.index(min(sizes))
-        halves[lighter].append(path)
-        sizes[lighter] += path.stat().st_size
-    own, other = sorted(halves[0]), sorted(halves[1])
+        halves[lighter].append((path, text))
+        sizes[lighter] += len(text)
+    own, other = sorted(halves[0]), sorted(path for path, _ in halves[1])
     helper = subprocess.Popen(  # noqa: S603 - the running interpreter, on our own files
         [sys.executable, "-c", _COMPILE_EACH, *map(str, other)],
         stdout=subprocess.PIPE,
@@ -73,9 +75,9 @@ def _compile_failure(paths: list[Path]) -> tuple[Path, str] | None:
         text=True,
     )
     failures = []
-    for path in own:
+    for path, text in own:
         try:
-            compile(path.read_bytes(), str(path), "exec")
+            compile(text, str(path), "exec")
         except SyntaxError as error:
             failures.append((path, str(error)))
             break
