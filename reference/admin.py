@@ -200,7 +200,7 @@ def cohort_members(database: Database, *, cohort_id: int) -> dict[str, Any]:
         try:
             members = session.scalars(member_query(cohort, is_sqlite=database.is_sqlite)).all()
         except ApiError as error:
-            raise AdminError(error.detail) from None
+            raise AdminError(f"this server cannot list the members of cohort {cohort_id}: {error.detail}") from None
         return {"cohort_id": cohort_id, "count": len(members), "distinct_ids": sorted(members)}
 
 

@@ -34,7 +34,7 @@ def _serve(database: Database, arguments: argparse.Namespace) -> None:
 
     from reference.app import build
 
-    app = build(database)
+    app = build(database, arguments.public_url or f"http://{arguments.host}:{arguments.port}")
     if admin.is_empty(database):
         print(json.dumps(admin.init(database)), flush=True)
     uvicorn.run(app, host=arguments.host, port=arguments.port, log_level=arguments.log_level)
@@ -65,6 +65,10 @@ def _parser() -> argparse.ArgumentParser:
     serve = command(commands, "serve", "Run the server (on an empty database, first make a project and a key)", _serve)
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--public-url",
+        help="where clients reach this server (default http://HOST:PORT): the served spec and page links name it",
+    )
     serve.add_argument("--log-level", default="info")
 
     group = commands.add_parser("admin", help="Manage projects, users, keys and approvals").add_subparsers(

@@ -68,15 +68,29 @@ def _exposure_filter(experiment: tables.Experiment) -> dict[str, Any]:
                 key = int(key)
             except (TypeError, ValueError):
                 raise BadRequestError("Invalid action ID") from None
-        properties = entity.get("properties") or []
+        written = [_written(p) for p in _flattened(entity.get("properties"))]
         behaviour |= {
             "key": key,
             "event_type": event_type,
-            "event_filters": [
-                p for p in properties if isinstance(p, dict) and p.get("type", "event") in _KEPT_PROPERTY_TYPES
-            ],
+            "event_filters": [p for p in written if p["type"] in _KEPT_PROPERTY_TYPES],
         }
     return behaviour
+
+
+def _flattened(properties: Any) -> list[dict[str, Any]]:
+    """The properties of a filter, its AND/OR groups however nested made one list (PostHog's ``flat``)."""
+    if isinstance(properties, list):
+        return [found for item in properties for found in _flattened(item)]
+    if not isinstance(properties, dict):
+        return []
+    if properties.get("type") in ("AND", "OR") and isinstance(properties.get("values"), list):
+        return _flattened(properties["values"])
+    return [properties]
+
+
+def _written(prop: dict[str, Any]) -> dict[str, Any]:
+    """A property as PostHog's ``Property.to_dict`` writes it: null values left out, ``type`` defaulting to event."""
+    return {**{key: value for key, value in prop.items() if value is not None}, "type": prop.get("type") or "event"}
 
 
 def _first_entity(custom: dict[str, Any]) -> tuple[dict[str, Any], str]:
@@ -108,10 +122,12 @@ def member_query(cohort: tables.Cohort, *, is_sqlite: bool) -> Any:
 
 
 def count_members(session: Session, cohort: tables.Cohort, *, is_sqlite: bool) -> int | None:
-    """How many persons are in the cohort; None when it is defined by an action (this server has none)."""
-    if _behaviour(cohort)["event_type"] != "events":
+    """How many persons are in the cohort; None when this server cannot compute it (an action, or a
+    property it cannot evaluate, such as a HogQL expression): PostHog stores such a cohort all the same."""
+    try:
+        query = member_query(cohort, is_sqlite=is_sqlite).subquery()
+    except BadRequestError:
         return None
-    query = member_query(cohort, is_sqlite=is_sqlite).subquery()
     return session.scalar(select(func.count()).select_from(query)) or 0
 
 
@@ -137,7 +153,7 @@ def _shown(session: Session, cohort: tables.Cohort, members: int | None) -> dict
         "is_calculating": False,  # members are computed from events whenever they are asked for
         "created_by": user_basic(creator),
         "created_at": cohort.created_at,
-        "last_calculation": tables.now(),
+        "last_calculation": tables.now() if members is not None else None,
         "errors_calculating": 0,
         "count": members,
         "is_static": False,

@@ -65,7 +65,7 @@ _FIELD_ORDER = (
 _ADAPTER_KINDS = {  # the adapter's own failures: status, type, code
     "invalid_json": (400, "invalid_request", "parse_error"),
     "invalid_form": (400, "invalid_request", "parse_error"),
-    "invalid_gzip": (400, "invalid_request", "parse_error"),
+    "invalid_encoding": (400, "invalid_request", "parse_error"),
     "payload_too_large": (413, "invalid_request", "payload_too_large"),
     "unsupported_media_type": (415, "invalid_request", "unsupported_media_type"),
     "method_not_allowed": (405, "invalid_request", "method_not_allowed"),
@@ -112,8 +112,10 @@ def _worded(failure: ValidationFailure) -> tuple[str, str, str | None]:
     if failure.operation_id == SECONDARY_RESULTS and failure.location == "query" and path == ("id",):
         detail = "Secondary metric id must be an integer" if kind == "int_parsing" else "Invalid metric ID"
         return "invalid_input", detail, None
-    if kind == "null_characters_not_allowed":
+    if kind in ("null_characters_not_allowed", "surrogate_characters_not_allowed"):
         return kind, failure.message, attr
+    if kind == "datetime_overflow":  # DRF's, when the moment has no UTC form within years 1 to 9999
+        return "overflow", "Datetime value out of range.", attr
     if kind.startswith(("datetime_", "timezone_")):
         return "invalid_input", DATETIME_FORMAT, attr
     worded = {

@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -24,13 +25,17 @@ from urllib.parse import urlencode
 import jsonschema_rs
 import pytest
 import schemathesis
+from hypothesis import strategies as st
 from posthog_experiments_server import app as generated_app
+from posthog_experiments_server._formats import parse_lenient_datetime
 from posthog_experiments_server._runtime import OperationSpec
+from pydantic_core import PydanticCustomError
 from schemathesis import Case as GenericCase
 from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 from schemathesis.transport import SerializationContext
 
+from generator.model import formats
 from reference import admin
 from reference.app import build
 from reference.db import tables
@@ -78,6 +83,8 @@ CONTRACT_REJECTIONS: tuple[tuple[str, re.Pattern[str], str], ...] = tuple(
             r"^Property (filter|filters|name) .* (not supported by this server|not a number)\.$",
             "this server",
         ),
+        ("invalid_input", r"^Property filter '.*' has no value to compare with\.$", "a comparison needs a value"),
+        ("invalid_input", r"^The metric's values are out of the range this server can compare", "huge sums"),
         ("too_much_data", r"^Can't calculate experiment results for more than 10 variants$", "PostHog's limit"),
         ("no_data", r"^Can't calculate experiment results for less than 2 variants$", "PostHog's limit"),
     )
@@ -125,14 +132,47 @@ def form_as_the_spec_encodes_it(ctx: SerializationContext, value: Any) -> bytes 
     return urlencode(fields, doseq=True).encode()
 
 
+def _names_a_moment(text: str) -> bool:
+    """The ``date-time-lenient`` format as an assertion: its grammar (the spec's pattern, which a
+    test holds equal to the parser's) and a real moment, as the generated parser defines it."""
+    try:
+        parse_lenient_datetime(text)
+    except PydanticCustomError:
+        return False
+    return True
+
+
+FORMAT_CHECKERS = {formats.LENIENT_DATETIME: _names_a_moment}
+
+
 def _body_breaks_a_format(case: Case) -> bool:
     if not isinstance(case.body, dict | list):
         return False
     for body in case.operation.body:
         if body.media_type == case.media_type:
-            validator = jsonschema_rs.validator_for(body.validation_schema, validate_formats=True)
+            validator = jsonschema_rs.validator_for(
+                body.validation_schema, validate_formats=True, formats=FORMAT_CHECKERS
+            )
             return not validator.is_valid(case.body)
     return False
+
+
+def _lenient_datetimes() -> st.SearchStrategy[str]:
+    """Moments written in the forms ``date-time-lenient`` reads, with and without an offset."""
+    moments = st.datetimes(min_value=datetime(2, 1, 1), max_value=datetime(9998, 12, 31))
+    layouts = st.sampled_from(
+        ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y%m%dT%H%M%S", "%Y-%m-%d", "%Y-%m-%dT%H:%M:%S.%f"]
+    )
+    offsets = st.sampled_from(["", "Z", "+05:30", "-0800", "+01", "-23:59"])
+    return st.builds(
+        lambda moment, layout, offset: moment.strftime(layout) + (offset if "H" in layout else ""),
+        moments,
+        layouts,
+        offsets,
+    )
+
+
+schemathesis.openapi.format(formats.LENIENT_DATETIME, _lenient_datetimes())
 
 
 @schemathesis.check

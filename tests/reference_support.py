@@ -160,6 +160,13 @@ def free_port() -> int:
 @contextmanager
 def served(database_url: str) -> Iterator[tuple[str, dict[str, Any] | None]]:
     """A real ``python -m reference serve`` process on 127.0.0.1; yields its URL and what it printed at start."""
+    with serving(database_url) as (url, printed, _):
+        yield url, printed
+
+
+@contextmanager
+def serving(database_url: str) -> Iterator[tuple[str, dict[str, Any] | None, subprocess.Popen[str]]]:
+    """``served``, with the process itself, for tests that kill it."""
     port = free_port()
     process = subprocess.Popen(
         [
@@ -197,7 +204,8 @@ def served(database_url: str) -> Iterator[tuple[str, dict[str, Any] | None]]:
             os.set_blocking(process.stdout.fileno(), False)
             line = process.stdout.readline()
             printed = json.loads(line) if line.strip() else None
-        yield url, printed
+        yield url, printed, process
     finally:
-        process.terminate()
+        if process.poll() is None:
+            process.terminate()
         process.wait(timeout=10)

@@ -3,7 +3,9 @@ serving, and the database is exactly what it was."""
 
 from __future__ import annotations
 
+import gzip
 import json
+import zlib
 from typing import Any
 
 import pytest
@@ -110,6 +112,105 @@ CORPUS: list[tuple[str, str, str, dict[str, str], Any, tuple[int, str, str | Non
     ("XML", "POST", "", {"content-type": "application/xml"}, b"<name>x</name>", (415, "unsupported_media_type", None)),
     ("JSON that is a list", "POST", "", JSON, b"[]", (400, "not_a_dict", None)),
     (
+        "lone surrogate in filters",
+        "POST",
+        "",
+        JSON,
+        b'{"name": "poison", "feature_flag_key": "poison-key", "filters": {"note": "\\ud800"}}',
+        (400, "surrogate_characters_not_allowed", "filters__note"),
+    ),
+    (
+        "lone surrogate as a key",
+        "POST",
+        "",
+        JSON,
+        b'{"name": "poison", "feature_flag_key": "poison-key", "parameters": {"\\udc00": 1}}',
+        (400, "surrogate_characters_not_allowed", "parameters"),
+    ),
+    (
+        "lone surrogate in a form's JSON field",
+        "POST",
+        "",
+        {"content-type": "application/x-www-form-urlencoded"},
+        b"name=n&feature_flag_key=f&filters=%7B%22a%22%3A%22%5Cud800%22%7D",
+        (400, "surrogate_characters_not_allowed", "filters__a"),
+    ),
+    (
+        "lone surrogate in an event",
+        "POST",
+        "/batch/",
+        JSON,
+        lambda token: (
+            b'{"api_key": "%s", "batch": [{"event": "e", "distinct_id": "d", "properties": {"note": "x"}}, '
+            b'{"event": "e", "distinct_id": "d", "properties": {"$feature/f": "\\udfff"}}]}' % token.encode()
+        ),
+        (400, "surrogate_characters_not_allowed", "batch__1__properties__$feature/f"),
+    ),
+    (
+        "lone surrogate in one captured event",
+        "POST",
+        "/capture/",
+        JSON,
+        lambda token: b'{"api_key": "%s", "event": "e", "distinct_id": "\\ud800"}' % token.encode(),
+        (400, "surrogate_characters_not_allowed", "distinct_id"),
+    ),
+    (
+        "filters nested 255 deep",
+        "POST",
+        "",
+        JSON,
+        b'{"name": "n", "feature_flag_key": "k", "filters": ' + b'{"a":' * 255 + b"1" + b"}" * 255 + b"}",
+        (400, "parse_error", None),
+    ),
+    (
+        "a date before year 1 in UTC",
+        "POST",
+        "",
+        {},
+        {"name": "n", "feature_flag_key": "k", "start_date": "0001-01-01T00:00:00+14:00"},
+        (400, "overflow", "start_date"),
+    ),
+    (
+        "a date after year 9999 in UTC",
+        "POST",
+        "",
+        {},
+        {"name": "n", "feature_flag_key": "k", "start_date": "9999-12-31T23:59:59-14:00"},
+        (400, "overflow", "start_date"),
+    ),
+    (
+        "a capture without its token",
+        "POST",
+        "/capture/",
+        {},
+        {"event": "e", "distinct_id": "d"},
+        (400, "required", "api_key"),
+    ),
+    (
+        "gzip cut short",
+        "POST",
+        "",
+        {**JSON, "content-encoding": "gzip"},
+        gzip.compress(b'{"name": "n", "feature_flag_key": "cut"}')[:-6],
+        (400, "parse_error", None),
+    ),
+    (
+        "gzip with bytes after its end",
+        "POST",
+        "",
+        {**JSON, "content-encoding": "gzip"},
+        gzip.compress(b'{"name": "n", "feature_flag_key": "tail"}') + b"garbage",
+        (400, "parse_error", None),
+    ),
+    (
+        "an encoding the server does not undo",
+        "POST",
+        "",
+        {**JSON, "content-encoding": "br"},
+        b'{"name": "n", "feature_flag_key": "br"}',
+        (415, "unsupported_media_type", None),
+    ),
+    (
         "gzip that is not",
         "POST",
         "/batch/",
@@ -165,3 +266,10 @@ def test_hostile_requests_are_refused_and_change_nothing(
     assert payload["detail"]
     assert _snapshot(api) == before
     assert json.loads(api.call("GET", api.experiments).text)["count"] == 1  # still serving
+
+
+def test_a_deflated_body_is_read(api: Api) -> None:
+    body = zlib.compress(json.dumps({"name": "n", "feature_flag_key": "deflated"}).encode())
+    headers = {"Authorization": f"Bearer {api.key}", **JSON, "content-encoding": "deflate"}
+    answer = api.client.post(api.experiments, content=body, headers=headers)
+    assert answer.status_code == 201, answer.text

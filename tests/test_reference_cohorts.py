@@ -6,6 +6,8 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from reference import admin
 from tests.event_support import (
     TREND,
@@ -103,6 +105,55 @@ def test_exposure_cohort_preconditions_and_custom_exposure(api: Api) -> None:
     path = f"{api.experiments}{bad_action['id']}/create_exposure_cohort_for_experiment/"
     assert answered(api.call("POST", path)) == error(400, "Invalid action ID")
     assert api.retrieve(bad_action["id"])["exposure_cohort"] is None
+
+
+def test_exposure_cohort_stores_the_custom_filter_as_posthog_writes_it(api: Api) -> None:
+    """Groups flattened, null values dropped, ``type`` defaulting to event, person properties left out."""
+    properties = {
+        "type": "AND",
+        "values": [
+            {
+                "type": "OR",
+                "values": [{"key": "plan", "value": ["pro"], "operator": "exact", "group_type_index": None}],
+            },
+            {"key": "email", "value": "x", "operator": "icontains", "type": "person"},
+            {"type": "AND", "values": [{"key": "$browser", "value": "Firefox", "operator": None, "type": "event"}]},
+        ],
+    }
+    custom = {"events": [{"id": "checkout", "properties": properties}]}
+    made = launched(api, TREND, parameters={"custom_exposure_filter": custom})
+    capture(
+        api,
+        [
+            event("checkout", "buyer", "2024-01-02T10:00:00Z", plan="pro", **{"$browser": "Firefox"}),
+            event("checkout", "other", "2024-01-02T10:00:00Z", plan="pro", **{"$browser": "Safari"}),
+        ],
+    )
+    answer = api.call("POST", f"{api.experiments}{made['id']}/create_exposure_cohort_for_experiment/")
+    assert answer.status_code == 201, answer.text
+    behaviour = answer.json()["cohort"]["filters"]["properties"]["values"][0]["values"][0]
+    assert behaviour["event_filters"] == [
+        {"key": "plan", "value": ["pro"], "operator": "exact", "type": "event"},
+        {"key": "$browser", "value": "Firefox", "type": "event"},
+    ]
+    assert answer.json()["cohort"]["count"] == 1
+
+
+def test_exposure_cohort_with_a_filter_this_server_cannot_evaluate_is_stored(api: Api) -> None:
+    """PostHog stores a cohort whatever its properties (a HogQL expression here); its size stays unknown."""
+    hogql = {"key": "properties.$browser = 'Firefox'", "type": "hogql", "value": None}
+    custom = {"events": [{"id": "checkout", "properties": [hogql]}]}
+    made = launched(api, TREND, parameters={"custom_exposure_filter": custom})
+    capture(api, [event("checkout", "buyer", "2024-01-02T10:00:00Z")])
+    answer = api.call("POST", f"{api.experiments}{made['id']}/create_exposure_cohort_for_experiment/")
+    assert answer.status_code == 201, answer.text
+    cohort = answer.json()["cohort"]
+    behaviour = cohort["filters"]["properties"]["values"][0]["values"][0]
+    assert behaviour["event_filters"] == [{"key": "properties.$browser = 'Firefox'", "type": "hogql"}]
+    assert (cohort["count"], cohort["last_calculation"]) == (None, None)
+    assert api.retrieve(made["id"])["exposure_cohort"] == cohort["id"]
+    with pytest.raises(admin.AdminError, match=r"cannot list the members of cohort \d+: .*'hogql'"):
+        admin.cohort_members(api.database, cohort_id=cohort["id"])
 
 
 # --- requires_flag_implementation ---------------------------------------------------------------

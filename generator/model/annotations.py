@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from generator import pointers
+from generator.model import formats
 from generator.model.normalize import SCHEMAS
 
 
@@ -14,9 +15,11 @@ class CannotRender(Exception):  # noqa: N818 - it is a verdict about the spec, n
 
 
 # (type, format) -> annotation; the same choices datamodel-code-generator makes. Templates import
-# these names (AwareDatetime, date, time, UUID); ruff removes the imports a file does not use.
+# these names (AwareDatetime, date, time, UUID, and the generator's own formats from _formats);
+# ruff removes the imports a file does not use.
 _FORMATS: dict[tuple[str, str], str] = {
     ("string", "date-time"): "AwareDatetime",
+    ("string", formats.LENIENT_DATETIME): formats.PYTHON_NAME,
     ("string", "date"): "date",
     ("string", "time"): "time",
     ("string", "uuid"): "UUID",
@@ -45,10 +48,12 @@ def annotate(schema: Any, *, constrained: bool = False) -> str:
     """The type of ``schema``; with ``constrained``, wrapped in ``Annotated[..., Field(...)]`` for its limits."""
     text = _annotate(schema)
     if constrained and isinstance(schema, dict):
+        # the generator's own formats are read by their type, which enforces their grammar
+        skipped = formats.TEXT_CONSTRAINTS if schema.get("format") == formats.LENIENT_DATETIME else ()
         arguments = [
             f"{argument}={_literal(schema[keyword]) if keyword == 'pattern' else repr(schema[keyword])}"
             for keyword, argument in _CONSTRAINTS.items()
-            if keyword in schema and not isinstance(schema[keyword], bool)
+            if keyword in schema and keyword not in skipped and not isinstance(schema[keyword], bool)
         ]
         if arguments:
             text = f"Annotated[{text}, Field({', '.join(arguments)})]"

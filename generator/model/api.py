@@ -146,6 +146,7 @@ class Api:
     security_schemes: tuple[SecurityScheme, ...]
     spec_sha256: str
     spec_path: str
+    formats: tuple[str, ...] = ()  # the generator's own string formats (``formats.py``) that schemas use
 
     @property
     def operations(self) -> tuple[Operation, ...]:

@@ -11,7 +11,7 @@ from typing import Any
 
 from generator import naming, pointers, refs, source, walk
 from generator.context import Context
-from generator.model import api
+from generator.model import api, formats
 from generator.model.annotations import CannotRender, annotate, default_literal
 from generator.model.normalize import Normalized
 from generator.problems import Problem
@@ -47,6 +47,7 @@ class Builder:
             security_schemes=tuple(self._security_schemes()),
             spec_sha256=_content_hash(self.document),
             spec_path=self.spec_path,
+            formats=_generator_formats(self.document),
         )
 
     def _tag(self, name: str, operations: list[api.Operation]) -> api.Tag:
@@ -358,3 +359,13 @@ class _Located(Exception):  # noqa: N818 - internal carrier of a location
         super().__init__(message)
         self.pointer = pointer
         self.message = message
+
+
+def _generator_formats(document: dict[str, Any]) -> tuple[str, ...]:
+    """The generator's own string formats that some schema of ``document`` uses."""
+    used = {
+        schema.get("format")
+        for pointer, root in walk.schema_roots(document)
+        for _, schema in walk.subschemas(root, pointer)
+    }
+    return tuple(sorted(name for name in (formats.LENIENT_DATETIME,) if name in used))

@@ -23,7 +23,14 @@ from typing import Any
 from datamodel_code_generator import PythonVersion, generate
 from datamodel_code_generator.enums import DataModelType, InputFileType, NamingStrategy, OpenAPIScope
 
+from generator import walk
+from generator.model import formats
+
 _HEADER_PLACEHOLDER = "# (header)"
+# The package of the generator's own formats, named for datamodel-code-generator (which writes only
+# absolute imports) and made relative afterwards: the client and the server share one models module.
+_PACKAGE_PLACEHOLDER = "experiments_codegen_package"
+_FORMAT_TYPE = f"{_PACKAGE_PLACEHOLDER}.{formats.MODULE}.{formats.PYTHON_NAME}"
 _OPTIONS: dict[str, Any] = {
     "input_file_type": InputFileType.OpenAPI,
     "output_model_type": DataModelType.PydanticV2BaseModel,
@@ -55,6 +62,7 @@ def render_models(document: dict[str, Any], header: str, expected_names: tuple[s
     """The models module for the normalized ``document``; each schema becomes the class of its name."""
     if not expected_names:
         return header + '"""This API declares no schemas."""\n'
+    document = _with_format_types(document)
     key = _cache_key(document)
     cached = cache / f"models-{key}.py" if cache else None
     if cached is not None and cached.is_file():
@@ -78,7 +86,60 @@ def _generate(document: dict[str, Any]) -> str:
             raise ModelsError(f"datamodel-code-generator failed: {type(error).__name__}: {error}") from error
     if not isinstance(code, str):
         raise ModelsError("datamodel-code-generator returned several modules where one was expected")
-    return code
+    return code.replace(f"from {_PACKAGE_PLACEHOLDER}.{formats.MODULE} import", f"from .{formats.MODULE} import")
+
+
+def _with_format_types(document: dict[str, Any]) -> dict[str, Any]:
+    """``document`` with each schema of the generator's own formats naming its Python type.
+
+    The validation rules have made sure such a schema constrains its text by nothing but the
+    format's own grammar, which the type enforces; a nullable one becomes "the type or null", the
+    spelling datamodel-code-generator reads ``x-python-type`` in.
+    """
+    schemas = document.get("components", {}).get("schemas", {})
+    rewritten = _rewrite_map(schemas)
+    if rewritten is schemas:
+        return document
+    return {**document, "components": {**document["components"], "schemas": rewritten}}
+
+
+def _rewrite_formats(value: Any) -> Any:
+    """``value`` with its format schemas rewritten; the same object when it holds none."""
+    if isinstance(value, list):
+        items = [_rewrite_formats(item) for item in value]
+        return value if all(new is old for new, old in zip(items, value, strict=True)) else items
+    if not isinstance(value, dict):
+        return value
+    if value.get("format") == formats.LENIENT_DATETIME:
+        return _format_type(value)
+    changed = {
+        key: _rewrite_formats(item) if key not in walk.SCHEMA_MAP else _rewrite_map(item)
+        for key, item in value.items()
+        if key not in walk.DATA_KEYS and not key.startswith("x-")
+    }
+    if all(changed[key] is value[key] for key in changed):
+        return value
+    return {**value, **changed}
+
+
+def _rewrite_map(value: Any) -> Any:
+    """A map of schemas (``properties``, ...): every value is a schema, whatever its name."""
+    if not isinstance(value, dict):
+        return value
+    changed = {name: _rewrite_formats(item) for name, item in value.items()}
+    return value if all(changed[name] is value[name] for name in value) else changed
+
+
+def _format_type(schema: dict[str, Any]) -> dict[str, Any]:
+    types = schema.get("type")
+    nullable = schema.get("nullable") is True or (isinstance(types, list) and "null" in types)
+    kept = {
+        key: item
+        for key, item in schema.items()
+        if key not in ("type", "format", "nullable", *formats.TEXT_CONSTRAINTS)
+    }
+    typed = {"type": "string", "x-python-type": _FORMAT_TYPE}
+    return {**kept, "anyOf": [typed, {"type": "null"}]} if nullable else {**kept, **typed}
 
 
 def _cache_key(document: dict[str, Any]) -> str:

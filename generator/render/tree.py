@@ -34,7 +34,10 @@ PLAN: tuple[tuple[str, str], ...] = (
     ("server/responses.py.jinja", "server/{server}/responses.py"),
     ("server/interfaces.py.jinja", "server/{server}/interfaces.py"),
     ("server/app.py.jinja", "server/{server}/app.py"),
+    ("_formats.py.jinja", "client/{client}/_formats.py"),
+    ("_formats.py.jinja", "server/{server}/_formats.py"),
 )
+FORMATS_TEMPLATE = "_formats.py.jinja"  # rendered only when a schema uses one of the generator's formats
 SPEC_COPIES = ("server/{server}/openapi.yaml", "server/{server}/openapi.json")  # what the server serves
 MODELS_MODULES = ("client/{client}/models.py", "server/{server}/models.py")
 MARKERS = ("client/{client}/py.typed", "server/{server}/py.typed")  # PEP 561 markers stay empty
@@ -47,6 +50,8 @@ def render_tree(api: Api, document: dict[str, Any], spec: Spec, settings: Settin
     environment.globals["client_parameter"] = lambda parameter: client.client_parameter(parameter, settings)
     files: dict[PurePosixPath, str] = {}
     for template_name, output in PLAN:
+        if template_name == FORMATS_TEMPLATE and not api.formats:
+            continue
         template = environment.get_template(template_name)
         for tag in api.tags if "{tag}" in output else [None]:
             path = PurePosixPath(output.format(**names, tag=tag.python_name if tag else ""))

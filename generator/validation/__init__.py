@@ -20,7 +20,7 @@ from generator.model.api import Api
 from generator.model.build import Builder
 from generator.model.normalize import Normalized, normalize
 from generator.problems import Problem, display_path, in_order, locate
-from generator.validation import operations, references
+from generator.validation import formats, operations, references
 
 Rule = Callable[[Context], Iterable[Problem]]
 
@@ -28,7 +28,7 @@ Rule = Callable[[Context], Iterable[Problem]]
 # since it relies on what they check (a dangling $ref would make later rules fail).
 _PREREQUISITES: tuple[tuple[Rule, ...], ...] = (
     (references.check,),
-    (operations.check,),
+    (operations.check, formats.check),
 )
 SUPPORTED_VERSIONS = ("3.0", "3.1")
 

@@ -29,7 +29,11 @@ class Database:
             self.engine = create_engine(url, pool_size=pool_size, max_overflow=10)
             _configure_sqlite(self.engine)
         else:
-            self.engine = create_engine(url, pool_size=pool_size, max_overflow=10, pool_recycle=3600)
+            # pre-ping: a connection the server dropped (a restart, pg_terminate_backend) is replaced
+            # when it is taken from the pool, so that only the statements running at the time fail
+            self.engine = create_engine(
+                url, pool_size=pool_size, max_overflow=10, pool_recycle=3600, pool_pre_ping=True
+            )
         # SQLite: writers take the write lock at BEGIN, so that two writers wait for each other
         # (busy timeout) instead of failing when a reader tries to upgrade its lock.
         self._writer = self.engine.execution_options(sqlite_begin="BEGIN IMMEDIATE")
@@ -40,7 +44,12 @@ class Database:
             self.engine
             if self.is_sqlite
             else create_engine(
-                url, pool_size=pool_size, max_overflow=10, pool_recycle=3600, isolation_level="AUTOCOMMIT"
+                url,
+                pool_size=pool_size,
+                max_overflow=10,
+                pool_recycle=3600,
+                pool_pre_ping=True,
+                isolation_level="AUTOCOMMIT",
             )
         )
         # SQLite has one writer at a time anyway; queueing this process's writers on a lock spares

@@ -47,6 +47,11 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+# SQLite's AUTOINCREMENT: an id is never handed out twice, even after the newest row is deleted
+# (a retried DELETE must not delete a newer experiment). PostgreSQL's sequences never reuse one.
+NEVER_REUSED_IDS: dict[str, Any] = {"sqlite_autoincrement": True}
+
+
 class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {
         datetime: UtcDateTime,
@@ -57,6 +62,7 @@ class Base(DeclarativeBase):
 
 class Organization(Base):
     __tablename__ = "organizations"
+    __table_args__ = NEVER_REUSED_IDS
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(400))
     created_at: Mapped[datetime] = mapped_column(default=now)
@@ -64,6 +70,7 @@ class Organization(Base):
 
 class Project(Base):
     __tablename__ = "projects"
+    __table_args__ = NEVER_REUSED_IDS
     id: Mapped[int] = mapped_column(primary_key=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     name: Mapped[str] = mapped_column(String(400))
@@ -75,6 +82,7 @@ class Project(Base):
 
 class User(Base):
     __tablename__ = "users"
+    __table_args__ = NEVER_REUSED_IDS
     id: Mapped[int] = mapped_column(primary_key=True)
     uuid: Mapped[str] = mapped_column(String(36), unique=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -90,7 +98,10 @@ class Membership(Base):
     """A user's membership of an organization: it gives access to the organization's projects."""
 
     __tablename__ = "memberships"
-    __table_args__ = (Index("uq_memberships_organization_user", "organization_id", "user_id", unique=True),)
+    __table_args__ = (
+        Index("uq_memberships_organization_user", "organization_id", "user_id", unique=True),
+        NEVER_REUSED_IDS,
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
@@ -100,6 +111,7 @@ class PersonalApiKey(Base):
     """A user's key; only its SHA-256 is stored. ``scoped_projects`` null means every project of the user."""
 
     __tablename__ = "personal_api_keys"
+    __table_args__ = NEVER_REUSED_IDS
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     label: Mapped[str] = mapped_column(String(40), default="")
@@ -123,6 +135,7 @@ class FeatureFlag(Base):
             sqlite_where=text("deleted = 0"),
             postgresql_where=text("NOT deleted"),
         ),
+        NEVER_REUSED_IDS,
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
@@ -139,7 +152,7 @@ class FeatureFlag(Base):
 
 class Experiment(Base):
     __tablename__ = "experiments"
-    __table_args__ = (Index("ix_experiments_project_created", "project_id", "created_at", "id"),)
+    __table_args__ = (Index("ix_experiments_project_created", "project_id", "created_at", "id"), NEVER_REUSED_IDS)
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
     name: Mapped[str] = mapped_column(String(400))
@@ -163,6 +176,7 @@ class ApprovalPolicy(Base):
     """Changes of ``action_key`` (``feature_flag.enable``, ``feature_flag.update``) in a project need approval."""
 
     __tablename__ = "approval_policies"
+    __table_args__ = NEVER_REUSED_IDS
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
     action_key: Mapped[str] = mapped_column(String(100))
@@ -286,6 +300,7 @@ class Cohort(Base):
     """A dynamic cohort; its members are computed from events by its behavioural filter."""
 
     __tablename__ = "cohorts"
+    __table_args__ = NEVER_REUSED_IDS
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
     name: Mapped[str] = mapped_column(String(400))

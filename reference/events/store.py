@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from posthog_experiments_server import models
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import Connection, Table, select, text
 
 from reference.db import tables
 from reference.db.engine import Database
@@ -26,6 +26,7 @@ from reference.errors import ApiError
 EXPOSURE_EVENT = "$feature_flag_called"
 FLAG_PREFIX = "$feature/"
 _MAX_DISTINCT_ID = 200
+BATCH_ORDER_LOCK = 0x45564E54  # PostgreSQL advisory lock that orders capture batches ("EVNT")
 _MAX_FLAG_TEXT = 400
 
 
@@ -99,6 +100,11 @@ class EventStore:
             flag_rows = [(project_id, *flag) for row in rows.values() for flag in row.flags]
             self.insert_rows(session.connection(), event_rows, flag_rows)
             times = [row.timestamp_ms for row in rows.values()]
+            if not self._database.is_sqlite:
+                # Batches commit in the order of their ids (SQLite has one writer at a time anyway): a
+                # computation that saw batch N has seen every batch before it, which the results cache
+                # relies on. Taken last, the lock is held only for the batch row and the commit.
+                session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": BATCH_ORDER_LOCK})
             session.add(tables.EventBatch(project_id=project_id, first_ms=min(times), last_ms=max(times)))
 
     def insert_rows(

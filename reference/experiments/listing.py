@@ -23,6 +23,7 @@ def _with_query(url: str, **replace: int | None) -> str:
     """``url`` with the given query parameters replaced (None: removed), the query sorted by name."""
     parts = urlsplit(url)
     query = parse_qs(parts.query, keep_blank_values=True)
+    query.pop("personal_api_key", None)  # a credential is never copied into a link
     for name, value in replace.items():
         if value is None:
             query.pop(name, None)

@@ -55,9 +55,10 @@ class Caller:
 
 
 class Authenticator:
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, public_url: str | None = None) -> None:
         self._database = database
         self._lookup = database.prepare(_LOOKUP)
+        self._public_url = public_url.rstrip("/") if public_url else None
 
     async def __call__(self, request: Request, alternatives: Sequence[SecurityAlternative]) -> Caller:
         key, source = await _find_key(request)
@@ -73,7 +74,10 @@ class Authenticator:
             )
         required = sorted({scope for alternative in alternatives for _, scopes in alternative for scope in scopes})
         project_id = request.path_params.get("project_id", "")
-        return await self._database.run_read(self._check, key, source, project_id, required, str(request.url))
+        url = str(request.url)
+        if self._public_url is not None:
+            url = self._public_url + request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return await self._database.run_read(self._check, key, source, project_id, required, url)
 
     def _check(self, key: str, source: str, project_ref: str, required: list[str], url: str) -> Caller:
         project_id = (
@@ -120,7 +124,7 @@ async def _find_key(request: Request) -> tuple[str | None, str]:
     if is_json and size.isdigit() and 0 < int(size) <= _BODY_KEY_LIMIT and "content-encoding" not in request.headers:
         try:
             body = json.loads(await request.body())
-        except ValueError:
+        except (ValueError, RecursionError):
             return None, ""  # the adapter reports the malformed body
         if isinstance(body, dict) and isinstance(body.get("personal_api_key"), str):
             return body["personal_api_key"], "body"

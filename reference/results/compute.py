@@ -17,10 +17,12 @@ from sqlalchemy.orm import Session
 
 from reference.errors import BadRequestError
 from reference.results import statistics as st
-from reference.results.metrics import PER_ACTOR_MATH, Metric, Step
+from reference.results.metrics import PER_ACTOR_MATH, Exposure, Metric, Step
 from reference.results.queries import FunnelCounts, ResultQueries, TrendCounts, Window
 
 CONTROL = "control"
+LARGEST_COUNT = 2**53  # a float holds every count up to it exactly; the statistics need counts of 0 or more
+OUT_OF_RANGE = "The metric's values are out of the range this server can compare (0 to 2^53)."
 MAX_TEST_VARIANTS = 9  # 10 variants in all
 
 
@@ -32,7 +34,7 @@ class Setup:
     variants: list[str]
     weights: dict[str, float]  # rollout percentage of each variant
     window: Window
-    exposure_step: Step | None  # a custom exposure event, if the experiment has one
+    exposure: Exposure | None  # the experiment's custom exposure filter, if it has one
 
 
 def experiment_result(session: Session, queries: ResultQueries, metric: Metric, setup: Setup) -> dict[str, Any]:
@@ -43,6 +45,7 @@ def experiment_result(session: Session, queries: ResultQueries, metric: Metric, 
         return _funnel_result(funnel, present, metric, setup)
     step = metric.steps[0]
     counts = queries.trend(session, step)
+    _check_finite(counts)
     present = [v for v in setup.variants if counts.events.get(v)]
     _check_present(present, any_rows=bool(present))
     exposures = _exposures(session, queries, step, setup)
@@ -58,6 +61,7 @@ def secondary_result(session: Session, queries: ResultQueries, metric: Metric, s
         return {**answer, "result": values}
     step = metric.steps[0]
     counts = queries.trend(session, step)
+    _check_finite(counts)
     present = [v for v in setup.variants if counts.events.get(v)]
     days = len(setup.window.days)
     values = {}
@@ -116,13 +120,31 @@ def _funnel_steps(counts: list[int], variant: str, steps: Sequence[Step]) -> lis
 
 
 def _exposures(session: Session, queries: ResultQueries, step: Step, setup: Setup) -> dict[str, int]:
-    """PostHog's exposure: persons doing the metric event under a math aggregation, else the custom
-    exposure event's persons, else the persons with a ``$feature_flag_called`` per variant."""
+    """PostHog's exposure: under a math aggregation, the persons doing the metric event (a custom
+    exposure filter is then ignored); else the custom exposure filter counted with its own math;
+    else the persons with a ``$feature_flag_called`` per variant."""
     if step.aggregates_per_actor_or_property:
         return queries.exposure_from_event(session, step)
-    if setup.exposure_step is not None:
-        return queries.exposure_from_event(session, setup.exposure_step)
+    if setup.exposure is not None:
+        return queries.exposure_from_filter(session, setup.exposure)
     return queries.exposure_from_flag_calls(session)
+
+
+def _trend_count(counts: TrendCounts, variant: str, step: Step) -> int:
+    """What the statistics count: the metric's events under a math aggregation (not its values),
+    else the series' total, truncated as PostHog's ``int()`` truncates."""
+    if step.aggregates_per_actor_or_property:
+        return sum(counts.events[variant].values())
+    total = _trend_total(counts, variant, step)
+    if not 0 <= total <= LARGEST_COUNT:  # NaN and infinities too
+        raise BadRequestError(OUT_OF_RANGE)
+    return int(total)
+
+
+def _check_finite(counts: TrendCounts) -> None:
+    """The property values a series shows (sums, averages, extremes) must be numbers JSON can write."""
+    if not all(math.isfinite(value) for daily in counts.aggregate.values() for value in daily.values()):
+        raise BadRequestError(OUT_OF_RANGE)
 
 
 def _trend_result(
@@ -133,7 +155,7 @@ def _trend_result(
     for v in present:
         absolute = exposures.get(v)
         relative = absolute / control_exposure if v != CONTROL and absolute and control_exposure else 1.0
-        variants.append(st.TrendVariant(v, math.floor(_trend_total(counts, v, step)), relative, absolute or 1))
+        variants.append(st.TrendVariant(v, _trend_count(counts, v, step), relative, absolute or 1))
     _check_variant_count(variants)
     probabilities = st.trend_probabilities(variants)
     significance = st.trend_significance(variants, probabilities)

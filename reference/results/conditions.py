@@ -13,6 +13,10 @@ from sqlalchemy import ColumnElement, Float, and_, case, cast, func, literal, no
 from reference.errors import BadRequestError
 
 _READ_TYPES = (None, "event", "person")
+# SQLite nests AND-ed conditions one level each (at most 1,000 deep) and binds each value (at most
+# 32,766); these bounds keep every metric well inside both, on either database.
+MAX_CONDITIONS = 200
+MAX_VALUES = 10_000
 
 
 class PropertyReader:
@@ -35,6 +39,12 @@ class PropertyReader:
         return case((func.jsonb_typeof(self._column[key]) == "number", cast(self._column[key].as_string(), Float)))
 
     def conditions(self, filters: list[dict[str, Any]]) -> ColumnElement[bool]:
+        values = sum(len(item["value"]) if isinstance(item.get("value"), list) else 1 for item in filters)
+        if len(filters) > MAX_CONDITIONS or values > MAX_VALUES:
+            raise BadRequestError(
+                f"Property filters of more than {MAX_CONDITIONS} conditions or {MAX_VALUES} values "
+                "are not supported by this server."
+            )
         return and_(true(), *(self._condition(item) for item in filters))
 
     def _condition(self, item: dict[str, Any]) -> ColumnElement[bool]:
@@ -43,6 +53,8 @@ class PropertyReader:
         key, operator, value = str(item.get("key")), item.get("operator") or "exact", item.get("value")
         values = [str(v) for v in value] if isinstance(value, list) else [str(value)]
         text = self.text(key)
+        if not values and operator not in ("exact", "is_not", "is_set", "is_not_set"):
+            raise BadRequestError(f"Property filter '{key}' has no value to compare with.")
         if operator == "exact":
             return text.in_(values)
         if operator == "is_not":

@@ -41,7 +41,8 @@ class Step:
 
     @property
     def aggregates_per_actor_or_property(self) -> bool:
-        """PostHog's "math aggregation": exposure is then the persons doing the event, the series linear."""
+        """PostHog's "math aggregation" (every math of its list but ``sum``): the statistics then count
+        the metric's events against the persons who did them, and the series is linear."""
         return self.math == PER_ACTOR_MATH or self.math in ("avg", "min", "max")
 
 
@@ -66,12 +67,29 @@ def read_secondary_metric(filters: dict[str, Any]) -> Metric:
     return _metric(filters, "funnel" if insight == "FUNNELS" else "trend")
 
 
-def read_exposure_step(custom_exposure_filter: dict[str, Any]) -> Step:
-    """The one event of a custom exposure filter."""
+@dataclass(frozen=True)
+class Exposure:
+    """A custom exposure filter: its one event, counted with its own math and test-account setting."""
+
+    step: Step
+    filter_test_accounts: bool
+
+    @property
+    def counts_persons(self) -> bool:
+        """``dau`` counts the persons who did the event; no math (or ``total``) counts the events."""
+        return self.step.math == "dau"
+
+
+EXPOSURE_MATHS = (*COUNT_MATHS, "dau")
+
+
+def read_exposure(custom_exposure_filter: dict[str, Any]) -> Exposure:
     steps = _steps(custom_exposure_filter)
     if not steps:
         raise BadRequestError("The custom exposure filter has no event.")
-    return steps[0]
+    if steps[0].math not in EXPOSURE_MATHS:
+        raise BadRequestError(f"Trend math '{steps[0].math}' is not supported by this server.")
+    return Exposure(steps[0], bool(custom_exposure_filter.get("filter_test_accounts")))
 
 
 def _metric(filters: dict[str, Any], kind: str) -> Metric:

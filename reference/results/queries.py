@@ -14,13 +14,13 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, String, Subquery, and_, func, literal, select, union_all
+from sqlalchemy import ColumnElement, Numeric, Select, String, Subquery, and_, cast, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from reference.db import tables
 from reference.events.store import epoch_ms
 from reference.results.conditions import PropertyReader
-from reference.results.metrics import PER_ACTOR_MATH, Step
+from reference.results.metrics import PER_ACTOR_MATH, Exposure, Step
 
 _DAY_MS = 86_400_000
 _NO_VARIANT = literal(None, String).label("variant")
@@ -90,10 +90,13 @@ class ResultQueries:
         variants: Sequence[str],
         window: Window,
         test_account_filters: list[dict[str, Any]],
+        exposure_test_account_filters: list[dict[str, Any]],
     ) -> None:
         self._project_id, self._flag_key, self._variants, self._window = project_id, flag_key, list(variants), window
         self._properties = PropertyReader(_EVENT.properties, is_sqlite=is_sqlite)
-        self._test_accounts = test_account_filters
+        self._is_sqlite = is_sqlite
+        self._test_accounts = test_account_filters  # the metric's
+        self._exposure_test_accounts = exposure_test_account_filters  # a custom exposure filter's own
 
     # --- exposure ---------------------------------------------------------------------------
 
@@ -122,9 +125,15 @@ class ResultQueries:
         return {str(variant): count for variant, count in session.execute(union_all(*per_variant)) if count}
 
     def exposure_from_event(self, session: Session, step: Step) -> dict[str, int]:
-        """Persons who did ``step``'s event, by the variant the event carries."""
+        """Persons who did the metric's ``step`` event, by the variant the event carries."""
         query = self._flagged(step, func.count(func.distinct(_FLAG.distinct_id))).group_by(_FLAG.variant)
         return {str(variant): count for variant, count in session.execute(query)}
+
+    def exposure_from_filter(self, session: Session, exposure: Exposure) -> dict[str, int]:
+        """A custom exposure filter's events (or, with ``dau``, persons), by the variant each carries."""
+        counted = func.count(func.distinct(_FLAG.distinct_id)) if exposure.counts_persons else func.count()
+        query = self._flagged(exposure.step, counted, test_accounts=self._exposure_test_accounts)
+        return {str(variant): count for variant, count in session.execute(query.group_by(_FLAG.variant))}
 
     # --- trends -----------------------------------------------------------------------------
 
@@ -132,7 +141,10 @@ class ResultQueries:
         day = (_FLAG.timestamp_ms + self._window.offset_ms) // _DAY_MS - self._window.first_day
         aggregate: Any = literal(None)
         if step.math_property and step.math in ("sum", "avg", "min", "max"):
-            aggregate = getattr(func, step.math)(self._properties.number(step.math_property))
+            value = self._properties.number(step.math_property)
+            if step.math in ("sum", "avg") and not self._is_sqlite:
+                value = cast(value, Numeric)  # a sum of doubles past 1.8e308 is an error in PostgreSQL
+            aggregate = getattr(func, step.math)(value)
         persons = func.count(func.distinct(_FLAG.distinct_id)) if step.math == PER_ACTOR_MATH else literal(0)
         query = self._flagged(step, day.label("day"), func.count(), persons, aggregate).group_by(_FLAG.variant, day)
         counts = TrendCounts()
@@ -228,8 +240,10 @@ class ResultQueries:
 
     # --- shared -----------------------------------------------------------------------------
 
-    def _flagged(self, step: Step, *columns: Any) -> Select[Any]:
-        """``columns`` over ``step``'s events that carry one of the variants, grouped as the caller says."""
+    def _flagged(self, step: Step, *columns: Any, test_accounts: list[dict[str, Any]] | None = None) -> Select[Any]:
+        """``columns`` over ``step``'s events that carry one of the variants, grouped as the caller says;
+        test accounts are filtered as the metric says unless ``test_accounts`` says otherwise."""
+        filters = self._test_accounts if test_accounts is None else test_accounts
         query = select(_FLAG.variant, *columns).where(
             _FLAG.project_id == self._project_id,
             _FLAG.flag_key == self._flag_key,
@@ -237,8 +251,8 @@ class ResultQueries:
             _FLAG.variant.in_(self._variants),
             self._in_window(_FLAG.timestamp_ms),
         )
-        if step.conditions or self._test_accounts or step.math_property:
-            query = query.join(_EVENT, _SAME_EVENT).where(self._event_conditions(step.conditions))
+        if step.conditions or filters or step.math_property:
+            query = query.join(_EVENT, _SAME_EVENT).where(self._properties.conditions([*step.conditions, *filters]))
         return query
 
     def _in_window(self, column: Any) -> ColumnElement[bool]:

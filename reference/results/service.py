@@ -16,6 +16,8 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import exists, func, select, text
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from reference.db import tables
@@ -24,7 +26,7 @@ from reference.errors import BadRequestError
 from reference.experiments.service import find_experiment
 from reference.identity.auth import Caller
 from reference.results.compute import Setup, experiment_result, secondary_result
-from reference.results.metrics import Metric, Step, read_exposure_step, read_metric, read_secondary_metric
+from reference.results.metrics import Exposure, Metric, read_exposure, read_metric, read_secondary_metric
 from reference.results.queries import ResultQueries, Window
 
 CACHE_LIFETIME = timedelta(hours=1)
@@ -45,8 +47,7 @@ class ResultsService:
                 raise BadRequestError(NOT_STARTED)
             metric = read_metric(experiment.filters)
             exposure = (experiment.parameters or {}).get("custom_exposure_filter")
-            exposure_step = read_exposure_step(exposure) if exposure else None
-            setup = _setup(experiment, caller, exposure_step)
+            setup = _setup(experiment, caller, read_exposure(exposure) if exposure else None)
         return self._answer(caller, experiment, metric, setup, experiment_result, "results", refresh=refresh)
 
     def secondary_results(
@@ -80,12 +81,15 @@ class ResultsService:
     ) -> dict[str, Any]:
         window = (setup.window.start_ms, None if experiment.end_date is None else setup.window.end_ms)
         with self._database.read() as session:
-            test_accounts = _test_accounts(session, caller, metric)
-            key = _cache_key(kind, experiment, metric, setup, caller, test_accounts)
+            project_filters = _test_account_filters(session, caller)
+            test_accounts = project_filters if metric.filter_test_accounts else []
+            exposure_test_accounts = project_filters if setup.exposure and setup.exposure.filter_test_accounts else []
+            key = _cache_key(kind, experiment, metric, setup, caller, [test_accounts, exposure_test_accounts])
             if not refresh and (cached := _cached(session, key, caller.project_id, window)) is not None:
                 return {"result": cached.result, "last_refresh": cached.computed_at, "is_cached": True}
+            # the newest capture batch the answer has seen: the cache compares it with later batches' ids
             newest = session.scalar(
-                select(func.max(tables.Event.id)).where(tables.Event.project_id == caller.project_id)
+                select(func.max(tables.EventBatch.id)).where(tables.EventBatch.project_id == caller.project_id)
             )
             if not self._database.is_sqlite:
                 _settle_for_counting(session)
@@ -96,17 +100,15 @@ class ResultsService:
                 variants=setup.variants,
                 window=setup.window,
                 test_account_filters=test_accounts,
+                exposure_test_account_filters=exposure_test_accounts,
             )
             result = compute(session, queries, metric, setup)
         computed_at = tables.now()
         entry = {"result": result, "last_batch_id": newest or 0, "computed_at": computed_at}
-        with self._database.write() as session:
-            stored = session.get(tables.ResultsCache, key)
-            if stored is None:
-                session.add(tables.ResultsCache(key=key, project_id=caller.project_id, **entry))
-            else:
-                for name, value in entry.items():
-                    setattr(stored, name, value)
+        with self._database.write() as session:  # an upsert: concurrent first computations both store
+            insert = sqlite_insert if self._database.is_sqlite else postgresql_insert
+            statement = insert(tables.ResultsCache).values(key=key, project_id=caller.project_id, **entry)
+            session.execute(statement.on_conflict_do_update(index_elements=["key"], set_=entry))
         return {"result": result, "last_refresh": computed_at, "is_cached": False}
 
 
@@ -118,7 +120,7 @@ def _settle_for_counting(session: Session) -> None:
     session.execute(text("SET LOCAL work_mem = '128MB'"))
 
 
-def _setup(experiment: tables.Experiment, caller: Caller, exposure: Step | None) -> Setup:
+def _setup(experiment: tables.Experiment, caller: Caller, exposure: Exposure | None) -> Setup:
     flag = experiment.feature_flag
     configured = (flag.filters.get("multivariate") or {}).get("variants") or []
     keys = [str(v["key"]) for v in configured]
@@ -131,13 +133,11 @@ def _setup(experiment: tables.Experiment, caller: Caller, exposure: Step | None)
         variants=ordered,
         weights={key: weights[key] for key in ordered},
         window=Window(experiment.start_date, end, caller.project_timezone),
-        exposure_step=exposure,
+        exposure=exposure,
     )
 
 
-def _test_accounts(session: Session, caller: Caller, metric: Metric) -> list[dict[str, Any]]:
-    if not metric.filter_test_accounts:
-        return []
+def _test_account_filters(session: Session, caller: Caller) -> list[dict[str, Any]]:
     project = session.get(tables.Project, caller.project_id)
     return list(project.test_account_filters if project is not None else [])
 
@@ -148,7 +148,7 @@ def _cache_key(
     metric: Metric,
     setup: Setup,
     caller: Caller,
-    test_accounts: list[dict[str, Any]],
+    test_accounts: list[list[dict[str, Any]]],
 ) -> str:
     """Everything the answer depends on: the metric, window, exposure, variants, zone and filters."""
     described = {

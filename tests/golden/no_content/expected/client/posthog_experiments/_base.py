@@ -304,6 +304,8 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [jsonable(item) for item in value]
     if isinstance(value, datetime):
+        if value.utcoffset() is None:  # a naive datetime: local time or UTC? Refused rather than guessed
+            raise ValueError(f"datetime {value.isoformat()} has no timezone; give it one, e.g. tzinfo=datetime.UTC")
         return value.isoformat()
     if isinstance(value, enum.Enum):
         return value.value

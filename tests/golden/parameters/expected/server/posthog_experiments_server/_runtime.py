@@ -15,6 +15,8 @@ from __future__ import annotations
 import json
 import logging
 import math
+import re
+import sys
 import zlib
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -41,7 +43,9 @@ class ValidationFailure:
 
     ``kind`` is pydantic's error type (``missing``, ``int_parsing``, ``string_too_long``,
     ``less_than_equal``, ...) or one of the adapter's own: ``invalid_json``, ``invalid_form``,
-    ``payload_too_large``, ``unsupported_media_type``, ``method_not_allowed``, ``not_found``, ``server_error``.
+    ``invalid_encoding``, ``payload_too_large``, ``unsupported_media_type``, ``method_not_allowed``,
+    ``not_found``, ``server_error``, ``null_characters_not_allowed`` and ``surrogate_characters_not_allowed``
+    (text no database stores and no JSON encoder writes).
     ``constraint`` holds the violated limit (pydantic's context, e.g. ``{"max_length": 400}``).
     """
 
@@ -140,9 +144,11 @@ class Adapter(Generic[IdentityT]):
         self, spec: OperationSpec, call: Callable[[Any, Any], Awaitable[Any]]
     ) -> Callable[[Request], Awaitable[Response]]:
         async def handle(request: Request) -> Response:
+            values: dict[str, Any] = {}
             try:
                 identity = await self._authenticate(request, spec)
-                bound = spec.request_model.model_validate(await self._values(request, spec))
+                values = await self._values(request, spec)
+                bound = spec.request_model.model_validate(values)
                 result = await call(bound, identity)
                 return self._send(spec, result)
             except Denied as denied:
@@ -150,7 +156,7 @@ class Adapter(Generic[IdentityT]):
             except _Invalid as invalid:
                 return self.answer(self.renderer(invalid.failures))
             except ValidationError as error:
-                return self.answer(self.renderer(_failures(spec, error)))
+                return self.answer(self.renderer(_failures(spec, error, values)))
             except Exception:
                 logger.exception("%s failed", spec.operation_id)
                 return self.failure(spec.operation_id, "server_error", "A server error occurred.")
@@ -174,7 +180,7 @@ class Adapter(Generic[IdentityT]):
         for parameter in spec.parameters:
             found = _parameter_value(request, parameter)
             if found is not _ABSENT:
-                _refuse_null_characters(spec, parameter.location, (parameter.name,), found)
+                _refuse_unstorable_text(spec, parameter.location, (parameter.name,), found)
                 values[parameter.python_name] = _decoded(spec, parameter, found)
         if spec.body_media_types:
             body = await self._body(request, spec)
@@ -219,19 +225,37 @@ class Adapter(Generic[IdentityT]):
                 raise self._too_large(spec)
             chunks.append(chunk)
         raw = b"".join(chunks)
-        if request.headers.get("content-encoding", "").lower() == "gzip" and raw:
-            raw = self._gunzip(spec, raw)
+        encoding = request.headers.get("content-encoding", "identity").strip().lower()
+        if encoding not in _ENCODINGS:
+            raise _Invalid(
+                spec,
+                "request",
+                (),
+                "unsupported_media_type",
+                f'Unsupported content encoding "{encoding}" in request: send gzip, deflate or none.',
+            )
+        if raw and _ENCODINGS[encoding] is not None:
+            raw = self._decompress(spec, raw, encoding)
         request._body = raw  # so that request.form() and friends read what was already read
         return raw
 
-    def _gunzip(self, spec: OperationSpec, raw: bytes) -> bytes:
-        decompressor = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    def _decompress(self, spec: OperationSpec, raw: bytes, encoding: str) -> bytes:
+        """The body undone, whole: a truncated stream, or bytes after its end, is refused."""
+        decompressor = zlib.decompressobj(wbits=_ENCODINGS[encoding] or 0)
         try:
             plain = decompressor.decompress(raw, self.max_body_size + 1)
         except zlib.error:
-            raise _Invalid(spec, "body", (), "invalid_gzip", "The body is not valid gzip.") from None
+            raise _Invalid(spec, "body", (), "invalid_encoding", f"The body is not valid {encoding}.") from None
         if len(plain) > self.max_body_size or decompressor.unconsumed_tail:
             raise self._too_large(spec)
+        if not decompressor.eof or decompressor.unused_data:
+            raise _Invalid(
+                spec,
+                "body",
+                (),
+                "invalid_encoding",
+                f"The body is not valid {encoding}: it is cut short or has bytes after its end.",
+            )
         return plain
 
     def _too_large(self, spec: OperationSpec) -> _Invalid:
@@ -255,6 +279,8 @@ class _Absent:
 
 _ABSENT: Any = _Absent()
 _URLENCODED = "application/x-www-form-urlencoded"
+# Content-Encoding -> zlib's wbits (None: nothing to undo); "deflate" is the zlib format (RFC 9110)
+_ENCODINGS: dict[str, int | None] = {"identity": None, "": None, "gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
 
 
 class _Invalid(Exception):
@@ -289,17 +315,40 @@ def _decoded(spec: OperationSpec, parameter: ParameterSpec, value: Any) -> Any:
     return value
 
 
+MAX_JSON_DEPTH = 100  # arrays and objects inside each other; deeper is refused before anything reads it
+_TOO_DEEP = f"JSON parse error - nested more than {MAX_JSON_DEPTH} levels deep"
+
+
 def _json(spec: OperationSpec, location: str, path: tuple[str | int, ...], raw: bytes) -> Any:
-    """Strict JSON (RFC 8259): no NaN or Infinity, no number beyond a float, no repeated key."""
+    """Strict JSON (RFC 8259): no NaN or Infinity, no number (integers too) beyond a float, no repeated key, no
+    lone surrogate, nested at most ``MAX_JSON_DEPTH`` deep (so that any answer can write it back)."""
     try:
-        value = json.loads(raw, parse_constant=_no_constant, parse_float=_finite, object_pairs_hook=_unique_keys)
+        value = json.loads(
+            raw, parse_constant=_no_constant, parse_float=_finite, parse_int=_finite_int, object_pairs_hook=_unique_keys
+        )
     except RecursionError:
-        raise _Invalid(spec, location, path, "invalid_json", "JSON parse error - nested too deeply") from None
+        raise _Invalid(spec, location, path, "invalid_json", _TOO_DEEP) from None
     except (ValueError, UnicodeDecodeError) as error:
         raise _Invalid(spec, location, path, "invalid_json", f"JSON parse error - {error}") from None
-    if b"\\u0000" in raw:  # cheap test first: a NUL can only come in as an escape
-        _refuse_null_characters(spec, location, path, value)
+    if raw.count(b"[") + raw.count(b"{") > MAX_JSON_DEPTH and _deeper_than(value, MAX_JSON_DEPTH):
+        raise _Invalid(spec, location, path, "invalid_json", _TOO_DEEP)
+    # cheap test first: a NUL or a surrogate can only come in as an escape (the bytes are strict UTF-8)
+    if b"\\u0000" in raw or b"\\ud" in raw or b"\\uD" in raw:
+        _refuse_unstorable_text(spec, location, path, value)
     return value
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
 
 
 def _no_constant(name: str) -> Any:
@@ -313,6 +362,16 @@ def _finite(text: str) -> float:
     return number
 
 
+def _finite_int(text: str) -> int:
+    number = int(text)
+    if len(text) > 308 and abs(number) > _LARGEST_FLOAT:  # only a long text can be that large
+        raise ValueError(f"number out of range: {text[:40]}...")
+    return number
+
+
+_LARGEST_FLOAT = int(sys.float_info.max)
+
+
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     value = dict(pairs)
     if len(value) != len(pairs):  # rare: find the key in one pass (a hostile body may have many keys)
@@ -324,26 +383,38 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return value
 
 
-def _refuse_null_characters(spec: OperationSpec, location: str, path: tuple[str | int, ...], value: Any) -> None:
-    """Text with NUL cannot be stored (PostgreSQL refuses it); answered as DRF answers it."""
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _refuse_unstorable_text(spec: OperationSpec, location: str, path: tuple[str | int, ...], value: Any) -> None:
+    """Text that no database stores and no encoder writes is refused before anything reads it: NUL
+    (PostgreSQL refuses it; worded as DRF words it) and lone surrogates (not Unicode text at all)."""
     if isinstance(value, str):
         if "\x00" in value:
             raise _Invalid(spec, location, path, "null_characters_not_allowed", "Null characters are not allowed.")
+        if _SURROGATE.search(value):
+            raise _Invalid(
+                spec,
+                location,
+                path,
+                "surrogate_characters_not_allowed",
+                "Lone surrogate characters are not allowed: text must be valid Unicode.",
+            )
     elif isinstance(value, dict):
         for key, item in value.items():
-            _refuse_null_characters(spec, location, (*path, key), key)
-            _refuse_null_characters(spec, location, (*path, key), item)
+            _refuse_unstorable_text(spec, location, path, key)  # the object is named: the key is not text to show
+            _refuse_unstorable_text(spec, location, (*path, key), item)
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            _refuse_null_characters(spec, location, (*path, index), item)
+            _refuse_unstorable_text(spec, location, (*path, index), item)
 
 
 def _form_values(spec: OperationSpec, pairs: Sequence[tuple[str, Any]], fields: FormFields) -> Any:
     """The form's fields as the body object; like Django's QueryDict, a repeated scalar keeps its last value."""
     values: dict[str, Any] = {}
     for key, value in pairs:
-        _refuse_null_characters(spec, "body", (key,), key)
-        _refuse_null_characters(spec, "body", (key,), value)
+        _refuse_unstorable_text(spec, "body", (key,), key)
+        _refuse_unstorable_text(spec, "body", (key,), value)
         if key in fields.json and isinstance(value, str):
             value = _json(spec, "body", (key,), value.encode())
         if key in fields.lists:
@@ -357,14 +428,14 @@ async def _form_part(value: str | UploadFile) -> str | bytes:
     return value if isinstance(value, str) else await value.read()
 
 
-def _failures(spec: OperationSpec, error: ValidationError) -> list[ValidationFailure]:
+def _failures(spec: OperationSpec, error: ValidationError, values: Mapping[str, Any]) -> list[ValidationFailure]:
     parameters = {parameter.python_name: parameter for parameter in spec.parameters}
     failures = []
     for detail in error.errors(include_url=False):
         location_path = tuple(detail["loc"])
         head = str(location_path[0]) if location_path else ""
         if head == "body":
-            location, path = "body", location_path[1:]
+            location, path = "body", _sent_path(location_path[1:], values.get("body"))
         elif head in parameters:
             location, path = parameters[head].location, (parameters[head].name,)
         else:
@@ -381,3 +452,17 @@ def _failures(spec: OperationSpec, error: ValidationError) -> list[ValidationFai
             )
         )
     return failures
+
+
+def _sent_path(path: tuple[str | int, ...], value: Any) -> tuple[str | int, ...]:
+    """``path`` as the client sent it: pydantic also names the member of a union it tried (a class
+    name such as ``SingleCaptureRequest``, or ``list[...]``), which is no key of the data sent."""
+    kept: list[str | int] = []
+    for position, segment in enumerate(path):
+        if isinstance(value, dict) and isinstance(segment, str) and (segment in value or position == len(path) - 1):
+            kept.append(segment)
+            value = value.get(segment)
+        elif isinstance(value, list) and isinstance(segment, int) and 0 <= segment < len(value):
+            kept.append(segment)
+            value = value[segment]
+    return tuple(kept)

@@ -10,11 +10,13 @@ Every request is validated against the spec before the implementation sees it; e
 is answered through ``error_renderer`` (400, 413, 415, 405, 404), never with FastAPI's 422. Each
 path answers with or without its trailing slash. The spec itself is served, without
 authentication, at ``/api/schema/`` (YAML; JSON with ``?format=json``), with a documentation page
-at ``/api/schema/docs/``.
+at ``/api/schema/docs/``; given ``public_url``, the served spec names that server as its only one,
+so that tools following it (schemathesis, code generators) call this server and no other.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Awaitable, Callable
 from importlib.resources import files
@@ -58,9 +60,11 @@ def create_app(
     authenticator: Authenticator[IdentityT_contra] | None = None,
     error_renderer: ErrorRenderer = default_renderer,
     max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+    public_url: str | None = None,
 ) -> FastAPI:
     """The application; ``authenticator`` is required when any operation has a security requirement."""
     adapter: Adapter[Any] = Adapter(authenticator, error_renderer, max_body_size)
+    schema = _SchemaEndpoint(public_url)
     routes: list[BaseRoute] = [
         *_resource(
             "/pets/{pet_id}",
@@ -68,7 +72,7 @@ def create_app(
                 "GET": adapter.handler(GET_PET, default.get_pet),
             },
         ),
-        *_resource("/api/schema", {"GET": _schema}),
+        *_resource("/api/schema", {"GET": schema}),
         *_resource("/api/schema/docs", {"GET": _docs}),
     ]
     app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None, routes=routes)
@@ -125,10 +129,32 @@ class _Dispatch:
         await response(scope, receive, send)
 
 
-async def _schema(request: Request) -> Response:
-    if request.query_params.get("format") == "json":
-        return Response(_spec_text("openapi.json"), media_type="application/json")
-    return Response(_spec_text("openapi.yaml"), media_type="application/vnd.oai.openapi")
+class _SchemaEndpoint:
+    """The spec as served: as written, or, given the server's public URL, naming only that server."""
+
+    def __init__(self, public_url: str | None) -> None:
+        self.json, self.yaml = _spec_text("openapi.json"), _spec_text("openapi.yaml")
+        if public_url is not None:
+            # JSON is YAML too: the rewritten spec is written once, in both of its media types
+            self.json = self.yaml = json.dumps(_served_by(json.loads(self.json), public_url), indent=2) + "\n"
+
+    async def __call__(self, request: Request) -> Response:
+        if request.query_params.get("format") == "json":
+            return Response(self.json, media_type="application/json")
+        return Response(self.yaml, media_type="application/vnd.oai.openapi")
+
+
+def _served_by(spec: dict[str, Any], url: str) -> dict[str, Any]:
+    """``spec`` with ``url`` as its one server: the servers of its paths and operations removed."""
+    paths = {
+        path: {
+            key: ({k: v for k, v in value.items() if k != "servers"} if isinstance(value, dict) else value)
+            for key, value in item.items()
+            if key != "servers"
+        }
+        for path, item in (spec.get("paths") or {}).items()
+    }
+    return {**spec, "servers": [{"url": url, "description": "This server"}], "paths": paths}
 
 
 async def _docs(request: Request) -> HTMLResponse:
