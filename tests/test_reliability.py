@@ -4,6 +4,7 @@ cannot be computed, a dropped database connection, and unauthenticated hostile b
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -17,7 +18,7 @@ from sqlalchemy import create_engine, func, select, text
 from reference import admin
 from reference.db import tables
 from reference.db.engine import Database
-from tests.event_support import TREND, capture, event, exposed, launched, results, seen
+from tests.event_support import START, TREND, capture, event, exposed, launched, results, seen
 from tests.reference_support import NOT_PROVIDED, Api, answered, error, fresh_database_url, served, serving
 
 JSON = {"content-type": "application/json"}
@@ -76,22 +77,31 @@ def test_a_cached_answer_never_omits_an_event_of_its_window(api: Api) -> None:
 
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
 def test_concurrent_first_computations_all_answer(kind: str, tmp_path: Path) -> None:
+    """16 first calls at once for each of 6 experiments: every one stores its answer, none fails."""
     with fresh_database_url(kind, tmp_path) as url, served(url) as (base, printed):
         assert printed is not None
         headers = {"Authorization": f"Bearer {printed['personal_api_key']}"}
         experiments = f"{base}/api/projects/{printed['project_id']}/experiments/"
         with httpx.Client(headers=headers, timeout=60) as client:
-            body = {"name": "n", "feature_flag_key": "k", "filters": TREND, "start_date": "2024-01-01T00:00:00Z"}
-            made = client.post(experiments, json=body).json()
-            batch = [seen("k", "control" if n % 2 else "test", f"p{n}", "2024-01-02T10:00:00Z") for n in range(20)]
-            client.post(f"{base}/batch/", json={"api_key": printed["project_token"], "batch": batch})
+            made = []
+            for number in range(6):
+                body = {"name": "n", "feature_flag_key": f"k{number}", "filters": TREND, "start_date": START}
+                made.append(client.post(experiments, json=body).json()["id"])
+                batch = [seen(f"k{number}", "control" if n % 2 else "test", f"p{n}", START) for n in range(20)]
+                client.post(f"{base}/batch/", json={"api_key": printed["project_token"], "batch": batch})
+        together = threading.Barrier(16)
 
-        def ask(_: int) -> int:
+        def ask(thread: int) -> list[int]:
             with httpx.Client(headers=headers, timeout=60) as client:
-                return client.get(f"{experiments}{made['id']}/results/?refresh").status_code
+                client.get(f"{base}/api/schema/")  # connected before the race starts
+                statuses = []
+                for experiment in made:
+                    together.wait(timeout=120)
+                    statuses.append(client.get(f"{experiments}{experiment}/results/").status_code)
+                return statuses
 
         with ThreadPoolExecutor(16) as pool:
-            statuses = Counter(pool.map(ask, range(96)))
+            statuses = Counter(status for answers in pool.map(ask, range(16)) for status in answers)
         assert statuses == {200: 96}
 
 
