@@ -175,3 +175,87 @@ def test_secondary_results_divide_a_math_aggregation_by_the_days(api: Api) -> No
     assert result["result"] == {"control": pytest.approx(3.0 / days), "test": pytest.approx(5.0 / days)}
     assert {v["key"]: v["count"] for v in result["variants"]} == {"control": 4, "test": 7}
     assert result["probability"]["test"] == pytest.approx(WORKED_EXAMPLE_P_TEST, abs=0.01)
+
+
+# --- PostHog's own scenarios (era A, ee/clickhouse/views/test/test_clickhouse_experiments.py) -----
+
+FOUR_VARIANTS = {
+    "feature_flag_variants": [
+        {"key": key, "name": key, "rollout_percentage": 25} for key in ("control", "test_1", "test_2", "test")
+    ]
+}
+# (person, variant, day of January 2020, mathable) for each $pageview of the scenario
+POSTHOG_PAGEVIEWS = [
+    *[("person1_2", "test_2", 2, value) for value in (1, 2)],
+    *[("person1_1", "test_1", 2, value) for value in (1, 2, 3)],
+    ("person2_1", "test_1", 3, 10),
+    ("person1", "test", 2, 200),
+    *[("person2", "control", day, None) for day in (3, 3, 4)],
+    *[("person3", "control", 4, None) for _ in range(2)],
+    ("person_out_of_control", None, 3, None),
+    ("person_out_of_end_date", "control", 8 * 31, None),
+]
+POSTHOG_TREND_VIEWS = [("p12", "test_2", 2), ("p11", "test_1", 2), ("p21", "test_1", 2)] + [
+    (f"c{day}{n}", "control", day) for n, day in enumerate((3, 4, 4))
+]
+
+
+def _posthog_scenario(api: Api, second_metric: dict[str, Any], *, extra: bool) -> dict[str, Any]:
+    """PostHog's scenario: 4 variants, Jan 1 to Jan 6 2020, dates sent as PostHog's tests send them."""
+    made = api.create(
+        start_date="2020-01-01T00:00",
+        end_date="2020-01-06T00:00",
+        parameters=FOUR_VARIANTS,
+        filters={"insight": "trends", "events": [{"order": 0, "id": "whatever"}]},
+        secondary_metrics=[
+            {
+                "name": "secondary metric",
+                "filters": {"insight": "trends", "events": [{"order": 0, "id": "$pageview_trend"}]},
+            },
+            {
+                "name": "second",
+                "filters": {"insight": "trends", "events": [{"order": 0, "id": "$pageview", **second_metric}]},
+            },
+        ],
+    )
+    flag = made["feature_flag_key"]
+    views = POSTHOG_PAGEVIEWS + (
+        [("person4", "test", 3, None), ("person5", "test", 4, None), ("person6_1", "test_1", 2, None)] if extra else []
+    )
+    batch = []
+    for person, variant, day, value in views:
+        properties: dict[str, Any] = {} if variant is None else {f"$feature/{flag}": variant}
+        if value is not None and not extra:
+            properties["mathable"] = value
+        when = f"2020-01-{day:02d}" if day <= 31 else "2020-08-03"
+        batch.append(event("$pageview", person, when, **properties))
+    batch += [
+        event("$pageview_trend", p, f"2020-01-0{d}", **{f"$feature/{flag}": v}) for p, v, d in POSTHOG_TREND_VIEWS
+    ]
+    capture(api, batch)
+    return made
+
+
+def _secondary(api: Api, experiment_id: int, index: int) -> dict[str, Any]:
+    answer = api.call("GET", f"{api.experiments}{experiment_id}/secondary_results/?id={index}")
+    assert answer.status_code == 200, answer.text
+    result: dict[str, Any] = answer.json()["result"]["result"]
+    return result
+
+
+def test_posthogs_secondary_results_with_avg_count_per_actor(api: Api) -> None:
+    """``test_secondary_metric_results_for_multiple_variants``: values per day over 6 days."""
+    made = _posthog_scenario(api, {"math": "avg_count_per_actor"}, extra=True)
+    assert _secondary(api, made["id"], 0) == {"control": 3, "test_1": 2, "test_2": 1}
+    assert _secondary(api, made["id"], 1) == pytest.approx(
+        {"control": round(3.5 / 6, 3), "test": 0.5, "test_1": 0.5, "test_2": round(1 / 3, 3)}, abs=1e-3
+    )
+
+
+def test_posthogs_secondary_results_with_a_property_average(api: Api) -> None:
+    """``..._with_trend_count_per_property_value``: ``avg`` of ``mathable`` per day, over 6 days."""
+    made = _posthog_scenario(api, {"math": "avg", "math_property": "mathable"}, extra=False)
+    assert _secondary(api, made["id"], 0) == {"control": 3, "test_1": 2, "test_2": 1}
+    assert _secondary(api, made["id"], 1) == pytest.approx(
+        {"control": 0, "test": 33.3333, "test_1": 2, "test_2": 0.25}, abs=1e-3
+    )
