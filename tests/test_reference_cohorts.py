@@ -156,6 +156,60 @@ def test_exposure_cohort_with_a_filter_this_server_cannot_evaluate_is_stored(api
         admin.cohort_members(api.database, cohort_id=cohort["id"])
 
 
+def test_posthogs_exposure_cohort_with_a_custom_exposure_filter(api: Api) -> None:
+    """PostHog's ``test_create_exposure_cohort_for_experiment_with_custom_event_filters_exposure``:
+    a property without a type, a cohort, a HogQL expression and a person property; the stored
+    filter keeps the first (as an event property) and the expression, and answers 201."""
+    custom = {
+        "events": [
+            {
+                "id": "custom_exposure_event",
+                "order": 0,
+                "entity_type": "events",
+                "properties": [
+                    {"key": "bonk", "value": "bonk"},
+                    {"key": "id", "value": 4, "type": "cohort"},
+                    {"key": "properties.$current_url in ('x', 'y')", "type": "hogql"},
+                    {"key": "bonk-person", "value": "bonk", "type": "person"},
+                ],
+            }
+        ],
+        "filter_test_accounts": False,
+    }
+    made = api.create(
+        name="Test Experiment", start_date="2024-01-01T10:23", parameters={"custom_exposure_filter": custom}
+    )
+    answer = api.call("POST", f"{api.experiments}{made['id']}/create_exposure_cohort_for_experiment/", {})
+    assert answer.status_code == 201, answer.text
+    cohort = answer.json()["cohort"]
+    assert cohort["name"] == 'Users exposed to experiment "Test Experiment"'
+    assert cohort["experiment_set"] == [made["id"]]
+    assert cohort["filters"] == {
+        "properties": {
+            "type": "OR",
+            "values": [
+                {
+                    "type": "OR",
+                    "values": [
+                        {
+                            "event_filters": [
+                                {"key": "bonk", "type": "event", "value": "bonk"},
+                                {"key": "properties.$current_url in ('x', 'y')", "type": "hogql"},
+                            ],
+                            "event_type": "events",
+                            "explicit_datetime": "2024-01-01T10:23:00+00:00",
+                            "key": "custom_exposure_event",
+                            "negation": False,
+                            "type": "behavioral",
+                            "value": "performed_event",
+                        }
+                    ],
+                }
+            ],
+        }
+    }
+
+
 # --- requires_flag_implementation ---------------------------------------------------------------
 
 
