@@ -33,11 +33,12 @@ def _serve(database: Database, arguments: argparse.Namespace) -> None:
     import uvicorn
 
     from reference.app import build
+    from reference.wire import Protocol
 
     app = build(database, arguments.public_url or f"http://{arguments.host}:{arguments.port}")
     if admin.is_empty(database):
         print(json.dumps(admin.init(database)), flush=True)
-    uvicorn.run(app, host=arguments.host, port=arguments.port, log_level=arguments.log_level)
+    uvicorn.run(app, host=arguments.host, port=arguments.port, log_level=arguments.log_level, http=Protocol)
 
 
 def _admin(call: Callable[..., dict[str, Any]], *names: str) -> Callable[[Database, argparse.Namespace], None]:

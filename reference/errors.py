@@ -101,7 +101,7 @@ def _worded(failure: ValidationFailure) -> tuple[str, str, str | None]:
     last = str(path[-1]) if path else ""
     if kind == "missing":
         return ("required", "This field is required.", attr) if path else ("required", "A body is required.", None)
-    if kind in _TYPE_KINDS and failure.value is None:
+    if kind == "null_not_allowed" or (kind in _TYPE_KINDS and failure.value is None):
         return "null", "This field may not be null.", attr
     if last == "feature_flag_key" and kind == "string_pattern_mismatch":
         return "invalid_key", "Only letters, numbers, hyphens (-) & underscores (_) are allowed.", "key"

@@ -390,3 +390,14 @@ def test_a_user_program_passes_mypy_strict(tmp_path: Path) -> None:
         env={"MYPYPATH": str(ROOT / "generated" / "client"), "PATH": "/usr/bin:/bin"},
     )
     assert 'Missing named argument "feature_flag_key"' in result.stdout
+
+
+def test_a_null_the_schema_does_not_admit_still_reads_as_none() -> None:
+    """Responses are read leniently: only the server holds requests to the schemas' nulls."""
+    variant = {"key": "control", "name": "Control Group", "rollout_percentage": None}
+    body = EXPERIMENT | {"parameters": {"feature_flag_variants": [variant]}}
+    client = Recorder(answer(200, body)).client()
+    parameters = client.experiments.retrieve(id=42).parameters
+    assert parameters is not None
+    assert parameters.feature_flag_variants is not None
+    assert parameters.feature_flag_variants[0].rollout_percentage is None

@@ -4,6 +4,8 @@ cannot be computed, a dropped database connection, and unauthenticated hostile b
 
 from __future__ import annotations
 
+import json
+import socket
 import threading
 import time
 from collections import Counter
@@ -262,3 +264,30 @@ def test_hostile_bodies_without_credentials_are_a_401(api: Api, body: bytes) -> 
         )
     else:
         assert answered(answer) == NOT_PROVIDED
+
+
+UNPARSABLE_REQUESTS = (
+    b"GET /api/projects/1/experiments/?" + b"q" * 200_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",  # an overlong line
+    b"GET /\x00 HTTP/1.1\r\nHost: x\r\n\r\n",
+    b"NOT HTTP AT ALL\r\n\r\n",
+)
+
+
+def test_a_request_the_http_parser_refuses_gets_the_error_shape(tmp_path: Path) -> None:
+    with fresh_database_url("sqlite", tmp_path) as url, served(url) as (base, _printed):
+        port = int(base.rsplit(":", 1)[1])
+        for request_head in UNPARSABLE_REQUESTS:
+            with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+                connection.sendall(request_head)
+                answer = b""
+                while chunk := connection.recv(65536):
+                    answer += chunk
+            head, _, body = answer.partition(b"\r\n\r\n")
+            assert head.startswith(b"HTTP/1.1 400 "), (request_head[:40], head)
+            assert b"content-type: application/json" in head.lower()
+            assert json.loads(body) == {
+                "type": "invalid_request",
+                "code": "parse_error",
+                "detail": "Invalid HTTP request received.",
+                "attr": None,
+            }

@@ -172,6 +172,32 @@ INVALID = [
     ("PUT", BASE, {"json": {}}, 405, "method_not_allowed", None),
     ("GET", "/api/projects/1/nothing-here", {}, 404, "not_found", None),
     ("POST", "/batch", {"json": {"api_key": "phc_x", "batch": []}}, 400, "too_short", "batch"),
+    # optional but not nullable: left out is fine, an explicit null is refused where it stands
+    ("PATCH", f"{BASE}/42", {"json": {"name": None}}, 400, "null_not_allowed", "name"),
+    (
+        "POST",
+        BASE,
+        {"json": {"name": "n", "feature_flag_key": "k", "filters": {"events": [{"id": "e", "properties": None}]}}},
+        400,
+        "null_not_allowed",
+        "filters__events__0__properties",
+    ),
+    (
+        "POST",
+        "/batch",
+        {"json": {"api_key": "phc_x", "batch": [{"event": "e", "distinct_id": "d", "uuid": None}]}},
+        400,
+        "null_not_allowed",
+        "batch__0__uuid",
+    ),
+    (
+        "POST",
+        "/capture",
+        {"json": {"api_key": "phc_x", "event": "e", "distinct_id": None}},
+        400,
+        "null_not_allowed",
+        "distinct_id",
+    ),
 ]
 
 
@@ -284,3 +310,11 @@ def test_mypy_rejects_an_undeclared_response(tmp_path: Path) -> None:
     )
     assert result.returncode == 1, result.stdout
     assert 'Incompatible return value type (got "ExperimentsCreate201"' in result.stdout
+
+
+def test_an_explicit_null_where_the_schema_admits_one(client: TestClient, experiments: FakeExperiments) -> None:
+    response = client.patch(f"{BASE}/42", json={"description": None, "end_date": None}, headers=AUTH)
+    assert response.status_code == 200, response.text
+    body = experiments.seen[-1].body
+    assert (body.description, body.end_date) == (None, None)
+    assert {"description", "end_date"} <= body.model_fields_set

@@ -147,6 +147,9 @@ class Api:
     spec_sha256: str
     spec_path: str
     formats: tuple[str, ...] = ()  # the generator's own string formats (``formats.py``) that schemas use
+    model_base: str = "SchemaModel"  # the base class of the models (``nulls.py``)
+    # model name -> wire names of its optional properties that may not be null (``nulls.py``)
+    refused_nulls: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def operations(self) -> tuple[Operation, ...]:

@@ -11,7 +11,7 @@ from typing import Any
 
 from generator import naming, pointers, refs, source, walk
 from generator.context import Context
-from generator.model import api, formats
+from generator.model import api, formats, nulls
 from generator.model.annotations import CannotRender, annotate, default_literal
 from generator.model.normalize import Normalized
 from generator.problems import Problem
@@ -48,6 +48,8 @@ class Builder:
             spec_sha256=_content_hash(self.document),
             spec_path=self.spec_path,
             formats=_generator_formats(self.document),
+            model_base=nulls.base_class_name(tuple(self.document["components"]["schemas"])),
+            refused_nulls=nulls.refused_nulls(self.document["components"]["schemas"]),
         )
 
     def _tag(self, name: str, operations: list[api.Operation]) -> api.Tag:

@@ -27,9 +27,11 @@ from generator import walk
 from generator.model import formats
 
 _HEADER_PLACEHOLDER = "# (header)"
-# The package of the generator's own formats, named for datamodel-code-generator (which writes only
-# absolute imports) and made relative afterwards: the client and the server share one models module.
+# The package of the generator's own formats and of the models' base class, named for
+# datamodel-code-generator (which writes only absolute imports) and made relative afterwards: the
+# client and the server share one models module.
 _PACKAGE_PLACEHOLDER = "experiments_codegen_package"
+BASE_MODULE = "_schema_model"
 _FORMAT_TYPE = f"{_PACKAGE_PLACEHOLDER}.{formats.MODULE}.{formats.PYTHON_NAME}"
 _OPTIONS: dict[str, Any] = {
     "input_file_type": InputFileType.OpenAPI,
@@ -58,17 +60,21 @@ class ModelsError(Exception):
     """datamodel-code-generator failed, or did not name a model as the normalized spec does."""
 
 
-def render_models(document: dict[str, Any], header: str, expected_names: tuple[str, ...], cache: Path | None) -> str:
-    """The models module for the normalized ``document``; each schema becomes the class of its name."""
+def render_models(
+    document: dict[str, Any], header: str, expected_names: tuple[str, ...], base_class: str, cache: Path | None
+) -> str:
+    """The models module for the normalized ``document``; each schema becomes the class of its name,
+    and each object model derives from ``base_class`` of the package's ``_schema_model`` module."""
     if not expected_names:
         return header + '"""This API declares no schemas."""\n'
     document = _with_format_types(document)
-    key = _cache_key(document)
+    options = {**_OPTIONS, "base_class": f"{_PACKAGE_PLACEHOLDER}.{BASE_MODULE}.{base_class}"}
+    key = _cache_key(document, options)
     cached = cache / f"models-{key}.py" if cache else None
     if cached is not None and cached.is_file():
         code = cached.read_text(encoding="utf-8")
     else:
-        code = _generate(document)
+        code = _generate(document, options)
         missing = sorted(set(expected_names) - _top_level_names(code))
         if missing:
             raise ModelsError(f"datamodel-code-generator did not produce these models: {', '.join(missing)}")
@@ -77,16 +83,16 @@ def render_models(document: dict[str, Any], header: str, expected_names: tuple[s
     return code.replace(_HEADER_PLACEHOLDER, header.rstrip("\n"), 1)
 
 
-def _generate(document: dict[str, Any]) -> str:
+def _generate(document: dict[str, Any], options: dict[str, Any]) -> str:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # its notices about defaults changing in future releases
         try:
-            code = generate(document, **_OPTIONS)
+            code = generate(document, **options)
         except Exception as error:
             raise ModelsError(f"datamodel-code-generator failed: {type(error).__name__}: {error}") from error
     if not isinstance(code, str):
         raise ModelsError("datamodel-code-generator returned several modules where one was expected")
-    return code.replace(f"from {_PACKAGE_PLACEHOLDER}.{formats.MODULE} import", f"from .{formats.MODULE} import")
+    return code.replace(f"from {_PACKAGE_PLACEHOLDER}.", "from .")
 
 
 def _with_format_types(document: dict[str, Any]) -> dict[str, Any]:
@@ -142,12 +148,12 @@ def _format_type(schema: dict[str, Any]) -> dict[str, Any]:
     return {**kept, "anyOf": [typed, {"type": "null"}]} if nullable else {**kept, **typed}
 
 
-def _cache_key(document: dict[str, Any]) -> str:
+def _cache_key(document: dict[str, Any], options: dict[str, Any]) -> str:
     """Everything the models depend on, and nothing else."""
     inputs = {
         "openapi": document.get("openapi"),
         "schemas": document.get("components", {}).get("schemas", {}),
-        "options": repr(sorted(_OPTIONS.items())),
+        "options": repr(sorted(options.items())),
         "datamodel-code-generator": importlib.metadata.version("datamodel-code-generator"),
         "pydantic": importlib.metadata.version("pydantic"),
         "python": sys.version_info[:2],

@@ -36,6 +36,8 @@ PLAN: tuple[tuple[str, str], ...] = (
     ("server/app.py.jinja", "server/{server}/app.py"),
     ("_formats.py.jinja", "client/{client}/_formats.py"),
     ("_formats.py.jinja", "server/{server}/_formats.py"),
+    ("_schema_model.py.jinja", "client/{client}/_schema_model.py"),
+    ("_schema_model.py.jinja", "server/{server}/_schema_model.py"),
 )
 FORMATS_TEMPLATE = "_formats.py.jinja"  # rendered only when a schema uses one of the generator's formats
 SPEC_COPIES = ("server/{server}/openapi.yaml", "server/{server}/openapi.json")  # what the server serves
@@ -56,7 +58,7 @@ def render_tree(api: Api, document: dict[str, Any], spec: Spec, settings: Settin
         for tag in api.tags if "{tag}" in output else [None]:
             path = PurePosixPath(output.format(**names, tag=tag.python_name if tag else ""))
             files[path] = template.render(**context, tag=tag, header=header(api, path.suffix))
-    models = render_models(document, header(api, ".py"), api.schema_names, settings.cache)
+    models = render_models(document, header(api, ".py"), api.schema_names, api.model_base, settings.cache)
     for output in MODELS_MODULES:
         files[PurePosixPath(output.format(**names))] = models
     for output in MARKERS:

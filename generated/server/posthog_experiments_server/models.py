@@ -9,10 +9,11 @@ from enum import Enum, StrEnum
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, ConfigDict, Field
 from typing_extensions import TypeAliasType
 
 from ._formats import LenientDatetime
+from ._schema_model import SchemaModel
 
 
 class ApprovalDecision(StrEnum):
@@ -29,7 +30,7 @@ class ApprovalRequiredResponseCode(StrEnum):
     change_request_pending = "change_request_pending"
 
 
-class CaptureResponse(BaseModel):
+class CaptureResponse(SchemaModel):
     """
     The events are stored.
     """
@@ -89,7 +90,7 @@ class ErrorType(StrEnum):
     server_error = "server_error"
 
 
-class Error(BaseModel):
+class Error(SchemaModel):
     """
     An error, as every failing request answers it.
     """
@@ -127,7 +128,7 @@ class ExperimentFiltersFunnelWindowIntervalUnit(StrEnum):
     month = "month"
 
 
-class ExperimentStats(BaseModel):
+class ExperimentStats(SchemaModel):
     """
     How many of the project's experiments launch, run and finish.
     """
@@ -156,7 +157,7 @@ class ExperimentStatusFilter(StrEnum):
     all = "all"
 
 
-class ExperimentVariant(BaseModel):
+class ExperimentVariant(SchemaModel):
     """
     One variant of the experiment's feature flag.
     """
@@ -187,7 +188,7 @@ use by another (not deleted) flag of the project. It never changes after creatio
 """
 
 
-class FeatureFlagMultivariate(BaseModel):
+class FeatureFlagMultivariate(SchemaModel):
     """
     The variants of a multivariate flag.
     """
@@ -209,7 +210,7 @@ class FunnelStepType(StrEnum):
     actions = "actions"
 
 
-class FunnelStep(BaseModel):
+class FunnelStep(SchemaModel):
     """
     One step of a funnel, for one variant.
     """
@@ -241,7 +242,7 @@ class FunnelStep(BaseModel):
     type: FunnelStepType
 
 
-class FunnelVariantResult(BaseModel):
+class FunnelVariantResult(SchemaModel):
     """
     How many of a variant's participants converted.
     """
@@ -263,7 +264,7 @@ The project's public token (`phc_...`), as the SDKs are configured with it.
 """
 
 
-class PropertyFilter(BaseModel):
+class PropertyFilter(SchemaModel):
     """
     One condition on a property.
     """
@@ -294,7 +295,7 @@ class PropertyGroupType(StrEnum):
     OR = "OR"
 
 
-class PropertyGroup(BaseModel):
+class PropertyGroup(SchemaModel):
     """
     A group of conditions joined with AND or OR; groups nest.
     """
@@ -313,7 +314,7 @@ ISO form in UTC with `Z`, e.g. `2021-12-01T10:23:00Z`.
 """
 
 
-class RequiredApprovers(BaseModel):
+class RequiredApprovers(SchemaModel):
     """
     Who must approve. Empty when the change request was already waiting.
     """
@@ -332,7 +333,7 @@ class RequiredApprovers(BaseModel):
     """
 
 
-class RequiresFlagImplementationResponse(BaseModel):
+class RequiresFlagImplementationResponse(SchemaModel):
     """
     Whether recent events lack the flag's information.
     """
@@ -343,7 +344,7 @@ class RequiresFlagImplementationResponse(BaseModel):
     """
 
 
-class SampleRatioMismatch(BaseModel):
+class SampleRatioMismatch(SchemaModel):
     """
     Not in PostHog. A chi-squared test of the participants per variant against the configured
     split; `detected` when the p-value is below 0.001, a sign that assignment or exposure
@@ -376,7 +377,7 @@ class SignificanceCode(StrEnum):
     high_p_value = "high_p_value"
 
 
-class TrendSeries(BaseModel):
+class TrendSeries(SchemaModel):
     """
     One series of a trend, for one variant.
     """
@@ -402,7 +403,7 @@ class TrendSeries(BaseModel):
     labels: list[str]
 
 
-class TrendVariantResult(BaseModel):
+class TrendVariantResult(SchemaModel):
     """
     A variant's event count and its exposure.
     """
@@ -422,7 +423,7 @@ class TrendVariantResult(BaseModel):
     key: str
 
 
-class UserBasic(BaseModel):
+class UserBasic(SchemaModel):
     """
     A user, in short.
     """
@@ -442,7 +443,7 @@ The probability that each variant is the best, by variant key.
 """
 
 
-class Approval(BaseModel):
+class Approval(SchemaModel):
     """
     One approver's decision.
     """
@@ -454,7 +455,7 @@ class Approval(BaseModel):
     reason: str | None
 
 
-class CaptureEvent(BaseModel):
+class CaptureEvent(SchemaModel):
     """
     One event. The person is `distinct_id`, or `properties.distinct_id` when that is left out;
     one of them is required. An event sent again with the same `uuid` and `timestamp` is stored
@@ -485,7 +486,7 @@ class CaptureEvent(BaseModel):
     """
 
 
-class ChangeRequest(BaseModel):
+class ChangeRequest(SchemaModel):
     """
     A change waiting for approval, or what became of it.
     """
@@ -532,7 +533,7 @@ class ChangeRequest(BaseModel):
     validation_status: ChangeRequestValidationStatus
 
 
-class CohortFilters(BaseModel):
+class CohortFilters(SchemaModel):
     """
     The cohort's conditions.
     """
@@ -540,7 +541,7 @@ class CohortFilters(BaseModel):
     properties: PropertyGroup
 
 
-class FeatureFlagGroup(BaseModel):
+class FeatureFlagGroup(SchemaModel):
     """
     A release condition.
     """
@@ -556,7 +557,7 @@ class FeatureFlagGroup(BaseModel):
     """
 
 
-class FunnelExperimentResult(BaseModel):
+class FunnelExperimentResult(SchemaModel):
     """
     Conversion through the funnel, per variant.
     """
@@ -587,7 +588,7 @@ Conditions on properties, as a list (all must hold) or as a nested group.
 """
 
 
-class SecondaryExperimentResult(BaseModel):
+class SecondaryExperimentResult(SchemaModel):
     """
     The value per variant (a funnel's conversion rate, rounded to three decimals, or a trend's
     count), with the significance fields when they can be computed.
@@ -614,7 +615,7 @@ class SecondaryExperimentResult(BaseModel):
     variants: list[FunnelVariantResult | TrendVariantResult] | None = None
 
 
-class SecondaryResultsResponse(BaseModel):
+class SecondaryResultsResponse(SchemaModel):
     """
     The results of one secondary metric.
     """
@@ -632,7 +633,7 @@ class SingleCaptureRequest(CaptureEvent):
     api_key: ProjectToken
 
 
-class TrendExperimentResult(BaseModel):
+class TrendExperimentResult(SchemaModel):
     """
     Event counts per exposed user, per variant.
     """
@@ -657,7 +658,7 @@ class TrendExperimentResult(BaseModel):
     variants: list[TrendVariantResult]
 
 
-class ApprovalRequiredResponse(BaseModel):
+class ApprovalRequiredResponse(SchemaModel):
     """
     The answer of the approval gate.
     """
@@ -682,7 +683,7 @@ class ApprovalRequiredResponse(BaseModel):
     status: Literal["approval_required"]
 
 
-class BatchCaptureRequest(BaseModel):
+class BatchCaptureRequest(SchemaModel):
     """
     The project token and up to 1000 events.
     """
@@ -708,7 +709,7 @@ One event, or a batch.
 """
 
 
-class Cohort(BaseModel):
+class Cohort(SchemaModel):
     """
     A group of persons defined by what they did.
     """
@@ -745,7 +746,7 @@ A funnel comparison or a trend comparison, by the metric's kind.
 """
 
 
-class ExperimentResultsResponse(BaseModel):
+class ExperimentResultsResponse(SchemaModel):
     """
     The results of the primary metric.
     """
@@ -761,7 +762,7 @@ class ExperimentResultsResponse(BaseModel):
     result: ExperimentResult
 
 
-class ExposureCohortResponse(BaseModel):
+class ExposureCohortResponse(SchemaModel):
     """
     The exposure cohort just made.
     """
@@ -769,7 +770,7 @@ class ExposureCohortResponse(BaseModel):
     cohort: Cohort
 
 
-class FeatureFlagFilters(BaseModel):
+class FeatureFlagFilters(SchemaModel):
     """
     Who gets the flag, and in which variant.
     """
@@ -786,7 +787,7 @@ class FeatureFlagFilters(BaseModel):
     """
 
 
-class FilterEntity(BaseModel):
+class FilterEntity(SchemaModel):
     """
     One event (or action) of a metric.
     """
@@ -825,7 +826,7 @@ class FilterEntity(BaseModel):
     """
 
 
-class MinimalFeatureFlag(BaseModel):
+class MinimalFeatureFlag(SchemaModel):
     """
     The experiment's feature flag, in short.
     """
@@ -849,7 +850,7 @@ class MinimalFeatureFlag(BaseModel):
     """
 
 
-class ExperimentFilters(BaseModel):
+class ExperimentFilters(SchemaModel):
     """
     A metric, in PostHog's insight filter form. `insight` chooses the comparison (`FUNNELS` or
     `TRENDS`; absent means trends); `events` (and `actions`) are the steps of a funnel or the
@@ -893,7 +894,7 @@ class ExperimentFilters(BaseModel):
     properties: PropertyFilters | None = None
 
 
-class ExperimentParameters(BaseModel):
+class ExperimentParameters(SchemaModel):
     """
     The experiment's settings. The keys below are the ones the server acts on; any other key
     (for example what PostHog's app stores from its sample-size calculator) is kept as sent.
@@ -930,7 +931,7 @@ class ExperimentParameters(BaseModel):
     """
 
 
-class SecondaryMetric(BaseModel):
+class SecondaryMetric(SchemaModel):
     """
     A further metric, compared between variants like the primary one.
     """
@@ -945,7 +946,7 @@ class SecondaryMetric(BaseModel):
     """
 
 
-class Experiment(BaseModel):
+class Experiment(SchemaModel):
     """
     An experiment as the server stores it.
     """
@@ -979,7 +980,7 @@ class Experiment(BaseModel):
     updated_at: AwareDatetime
 
 
-class ExperimentInput(BaseModel):
+class ExperimentInput(SchemaModel):
     """
     An experiment as a client writes it whole: on create, and on a full update (where the key
     must be the experiment's own). `name` and `feature_flag_key` are required.
@@ -1017,7 +1018,7 @@ class ExperimentInput(BaseModel):
     """
 
 
-class PaginatedExperimentList(BaseModel):
+class PaginatedExperimentList(SchemaModel):
     """
     A page of experiments.
     """
@@ -1037,7 +1038,7 @@ class PaginatedExperimentList(BaseModel):
     results: list[Experiment]
 
 
-class PatchedExperimentInput(BaseModel):
+class PatchedExperimentInput(SchemaModel):
     """
     The fields of an experiment that a client may set. Every field is optional here; fields
     the server owns (`id`, `feature_flag`, `created_by`, ...) and unknown fields are ignored.

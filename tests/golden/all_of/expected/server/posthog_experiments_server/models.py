@@ -4,10 +4,10 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from ._schema_model import SchemaModel
 
 
-class NewPet(BaseModel):
+class NewPet(SchemaModel):
     name: str
     tag: str | None = None
 

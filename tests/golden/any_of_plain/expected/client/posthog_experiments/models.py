@@ -4,17 +4,17 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from ._schema_model import SchemaModel
 
 
-class File(BaseModel):
+class File(SchemaModel):
     path: str
 
 
-class Page(BaseModel):
+class Page(SchemaModel):
     url: str
 
 
-class Hit(BaseModel):
+class Hit(SchemaModel):
     score: float | str | None = None
     target: Page | File

@@ -6,14 +6,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
+
+from ._schema_model import SchemaModel
 
 
-class Item(BaseModel):
+class Item(SchemaModel):
     sku: str | None = None
 
 
-class Shelf(BaseModel):
+class Shelf(SchemaModel):
     attributes: dict[str, Any] | None = None
     grid: list[list[float]] | None = None
     items_by_slot: dict[str, Item] | None = None

@@ -4,24 +4,24 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from ._schema_model import SchemaModel
 
 
-class Note(BaseModel):
+class Note(SchemaModel):
     id: int
     text: str
 
 
-class NoteInput(BaseModel):
+class NoteInput(SchemaModel):
     labels: list[str] | None = None
     tags: list[str] | None = None
     text: str
 
 
-class UploadAttachmentBody(BaseModel):
+class UploadAttachmentBody(SchemaModel):
     caption: str | None = None
     file: bytes
 
 
-class UploadAttachmentResponse201(BaseModel):
+class UploadAttachmentResponse201(SchemaModel):
     id: int

@@ -4,17 +4,17 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from ._schema_model import SchemaModel
 
 
-class ReposSettingsUpdateBodyOwner(BaseModel):
+class ReposSettingsUpdateBodyOwner(SchemaModel):
     login: str | None = None
 
 
-class ReposSettingsUpdateBody(BaseModel):
+class ReposSettingsUpdateBody(SchemaModel):
     owner: ReposSettingsUpdateBodyOwner | None = None
 
 
-class ReposStacksCreateBody(BaseModel):
+class ReposStacksCreateBody(SchemaModel):
     name: str
     size: int | None = None

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from enum import IntEnum, StrEnum
 
-from pydantic import BaseModel
+from ._schema_model import SchemaModel
 
 
 class OrderChannel(StrEnum):
@@ -26,7 +26,7 @@ class Priority(IntEnum):
     integer_3 = 3
 
 
-class Order(BaseModel):
+class Order(SchemaModel):
     channel: OrderChannel | None = None
     priority: Priority | None = None
     priority_default: Priority = Priority.integer_2

@@ -4,18 +4,19 @@
 
 from __future__ import annotations
 
-from pydantic import AwareDatetime, BaseModel
+from pydantic import AwareDatetime
 
 from ._formats import LenientDatetime
+from ._schema_model import SchemaModel
 
 
-class Booking(BaseModel):
+class Booking(SchemaModel):
     ends: AwareDatetime | None = None
     id: int
     starts: AwareDatetime
 
 
-class BookingInput(BaseModel):
+class BookingInput(SchemaModel):
     ends: LenientDatetime | None = None
     reminders: list[LenientDatetime] | None = None
     starts: LenientDatetime

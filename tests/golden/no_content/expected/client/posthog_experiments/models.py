@@ -4,8 +4,8 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from ._schema_model import SchemaModel
 
 
-class Problem(BaseModel):
+class Problem(SchemaModel):
     detail: str

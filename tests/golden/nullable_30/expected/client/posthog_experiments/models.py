@@ -6,14 +6,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, Field
+
+from ._schema_model import SchemaModel
 
 
-class Author(BaseModel):
+class Author(SchemaModel):
     name: str | None = None
 
 
-class Note(BaseModel):
+class Note(SchemaModel):
     archived_at: Annotated[AwareDatetime | None, Field(...)]
     author: Author | None = None
     text: str

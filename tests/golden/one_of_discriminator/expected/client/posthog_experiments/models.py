@@ -6,16 +6,18 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 from typing_extensions import TypeAliasType
 
+from ._schema_model import SchemaModel
 
-class Cat(BaseModel):
+
+class Cat(SchemaModel):
     lives: int
     pet_type: Literal["cat"]
 
 
-class Dog(BaseModel):
+class Dog(SchemaModel):
     bark: bool
     pet_type: Literal["dog"]
 

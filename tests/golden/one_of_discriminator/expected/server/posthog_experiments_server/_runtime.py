@@ -29,6 +29,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ._schema_model import NULL_NOT_ALLOWED, REFUSE_NULL
+
 logger = logging.getLogger(__package__)
 
 IdentityT = TypeVar("IdentityT")
@@ -148,7 +150,7 @@ class Adapter(Generic[IdentityT]):
             try:
                 identity = await self._authenticate(request, spec)
                 values = await self._values(request, spec)
-                bound = spec.request_model.model_validate(values)
+                bound = spec.request_model.model_validate(values, context=_REQUEST_CONTEXT)
                 result = await call(bound, identity)
                 return self._send(spec, result)
             except Denied as denied:
@@ -278,6 +280,7 @@ class _Absent:
 
 
 _ABSENT: Any = _Absent()
+_REQUEST_CONTEXT = {REFUSE_NULL: True}  # requests are held to the schemas' nulls
 _URLENCODED = "application/x-www-form-urlencoded"
 # Content-Encoding -> zlib's wbits (None: nothing to undo); "deflate" is the zlib format (RFC 9110)
 _ENCODINGS: dict[str, int | None] = {"identity": None, "": None, "gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
@@ -433,6 +436,8 @@ def _failures(spec: OperationSpec, error: ValidationError, values: Mapping[str, 
     failures = []
     for detail in error.errors(include_url=False):
         location_path = tuple(detail["loc"])
+        if detail["type"] == NULL_NOT_ALLOWED:  # raised by the model holding the field
+            location_path += (detail["ctx"]["field"],)
         head = str(location_path[0]) if location_path else ""
         if head == "body":
             location, path = "body", _sent_path(location_path[1:], values.get("body"))

@@ -4,8 +4,8 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from ._schema_model import SchemaModel
 
 
-class Item(BaseModel):
+class Item(SchemaModel):
     name: str | None = None

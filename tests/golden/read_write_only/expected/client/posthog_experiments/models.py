@@ -4,24 +4,24 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from ._schema_model import SchemaModel
 
 
-class User(BaseModel):
+class User(SchemaModel):
     email: str
     id: int
 
 
-class UserRequest(BaseModel):
+class UserRequest(SchemaModel):
     email: str
     password: str
 
 
-class Team(BaseModel):
+class Team(SchemaModel):
     name: str
     owner: User
 
 
-class TeamRequest(BaseModel):
+class TeamRequest(SchemaModel):
     name: str
     owner: UserRequest

@@ -4,10 +4,10 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from ._schema_model import SchemaModel
 
 
-class Node(BaseModel):
+class Node(SchemaModel):
     children: list[Node] | None = None
     name: str
     parent: Node | None = None

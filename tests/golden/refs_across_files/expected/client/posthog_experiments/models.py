@@ -4,13 +4,13 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from ._schema_model import SchemaModel
 
 
-class Owner(BaseModel):
+class Owner(SchemaModel):
     email: str | None = None
 
 
-class Pet(BaseModel):
+class Pet(SchemaModel):
     name: str
     owner: Owner | None = None

@@ -4,14 +4,16 @@
 
 from __future__ import annotations
 
-from pydantic import AwareDatetime, BaseModel
+from pydantic import AwareDatetime
+
+from ._schema_model import SchemaModel
 
 
-class Author(BaseModel):
+class Author(SchemaModel):
     name: str | None = None
 
 
-class Note(BaseModel):
+class Note(SchemaModel):
     archived_at: AwareDatetime | None
     author: Author | None = None
     count: int | str | None = None
