@@ -19,7 +19,9 @@ from generator.validation import validate
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        settings = Settings.load(spec=args.spec, out=getattr(args, "out", None))
+        named = {name: getattr(args, name, None) for name in _NAMED}
+        out = getattr(args, "out", None)
+        settings = Settings.load(spec=args.spec, out=out, writing=args.command == "generate", **named)
         if getattr(args, "no_cache", False):
             settings = replace(settings, cache=None)
     except ValueError as error:
@@ -59,12 +61,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         progress.close()
         sys.stdout.write(difference)
         print(
-            f"{settings.out} differs from what {settings.spec.name} makes; run `python -m nox -s regenerate`",
+            f"{settings.out} differs from what {settings.spec.name} makes; run `python -m generator generate`",
             file=sys.stderr,
         )
         return 1
     progress.finish(f"{settings.out} is up to date with {settings.spec.name}")
     return 0
+
+
+_NAMED = {  # settings that a flag may give
+    "client_package": "the client's import name (Swagger Petstore: swagger_petstore_client)",
+    "client_distribution": "the client's distribution name (swagger-petstore-client)",
+    "server_package": "the server's import name (swagger_petstore_server)",
+    "client_api_key_env": 'the variable the client reads its key from (SWAGGER_PETSTORE_API_KEY; "": none)',
+    "client_base_url_env": 'the variable the client reads its base URL from (SWAGGER_PETSTORE_BASE_URL; "": none)',
+}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -81,6 +92,9 @@ def _parser() -> argparse.ArgumentParser:
         if name != "validate":
             command.add_argument("--out", type=Path, help="the output folder (default: generated)")
             command.add_argument("--no-cache", action="store_true", help="generate the models anew, ignoring the cache")
+            names = command.add_argument_group("names (default: from pyproject.toml, else from the spec's title)")
+            for option, help_text in _NAMED.items():
+                names.add_argument(f"--{option.replace('_', '-')}", metavar="NAME", help=help_text)
         command.add_argument("--format", choices=("text", "json"), default="text", help="how problems are printed")
     return parser
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import keyword
 import re
 
+from packaging.version import InvalidVersion, Version
+
 _WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z0-9])|[A-Z]?[a-z0-9]+|[A-Z]+|[0-9]+")
 # Names a class or module attribute should not take: builtins that generated code uses.
 _RESERVED_CLASS_NAMES = frozenset({"Any", "Annotated", "BaseModel", "Field", "Literal", "None", "RootModel"})
@@ -33,3 +35,19 @@ def snake_name(name: str) -> str:
     if keyword.iskeyword(result) or keyword.issoftkeyword(result) or result in ("self", "cls"):
         result += "_"
     return result
+
+
+def package_version(version: str) -> str:
+    """A PEP 440 version for ``info.version``, which may be any text (``2017-03-01-preview``).
+
+    A valid version is normalized; otherwise its numbers make the release and its other words a
+    local label (``2017.3.1+preview``), so that packaging never refuses what the spec says.
+    """
+    try:
+        return str(Version(version))
+    except InvalidVersion:
+        pass
+    numbers = [str(int(number)) for number in re.findall(r"[0-9]+", version)]
+    labels = [word.lower() for word in re.findall(r"[A-Za-z]+", version)]
+    release = ".".join(numbers) or "0"
+    return f"{release}+{'.'.join(labels)}" if labels else release

@@ -71,6 +71,7 @@ def _render(settings: Settings, progress: Progress) -> tuple[Api, dict[PurePosix
         if report.blocking or report.context is None or report.normalized is None or report.api is None:
             raise GenerationFailed(report.blocking, report.sources)
     api, document = report.api, report.normalized.document
+    settings = settings.named_for(api.title)
     spec = _served_spec(report.context.document, document, len(report.context.resolver.documents) > 1)
     with progress.step("rendering"), Forked(lambda: render_tree(api, document, spec, settings)) as rendering:
         check_remaining(report)  # beside the rendering, on the other core

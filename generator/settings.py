@@ -1,42 +1,85 @@
-"""Where the generator reads and writes, from flags or from ``[tool.experiments-codegen]``."""
+"""Where the generator reads and writes and what it names, from flags or ``[tool.experiments-codegen]``.
+
+The table belongs to its project's spec: for another spec (``--spec``) it is not read, and the
+names come from that spec's title, so that no project's names leak into another API's packages.
+"""
 
 from __future__ import annotations
 
+import os
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from generator import naming
+
 TABLE = "experiments-codegen"
+# the generator's own templates, found from the generator itself whatever folder it runs in
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
 @dataclass(frozen=True)
 class Settings:
     spec: Path = Path("spec/openapi.yaml")
     out: Path = Path("generated")
-    templates: Path = Path("templates")
-    client_package: str = "posthog_experiments"
-    client_distribution: str = "posthog-experiments"
-    server_package: str = "posthog_experiments_server"
+    templates: Path = TEMPLATES
+    # Names left empty are derived from the spec's title (``named_for``).
+    client_package: str = ""
+    client_distribution: str = ""
+    server_package: str = ""
     # where generated models are kept between runs, keyed by what they depend on; None: no cache
     cache: Path | None = Path(".cache/experiments-codegen")
-    # The client: environment variables it reads (empty: none), path parameters with a default from
-    # the environment, and error classes for declared error bodies of a schema (schema -> class name).
-    client_base_url_env: str = ""
-    client_api_key_env: str = ""
+    # The client: environment variables it reads (None: derived from the title; "": none), path
+    # parameters with a default from the environment, and error classes for declared error bodies of
+    # a schema (schema -> class name).
+    client_base_url_env: str | None = None
+    client_api_key_env: str | None = None
     client_parameter_env: dict[str, str] = field(default_factory=dict)
     client_error_classes: dict[str, str] = field(default_factory=dict)
 
+    def named_for(self, title: str) -> Settings:
+        """These settings, with every name left unset derived from the API's ``title``.
+
+        ``Swagger Petstore`` gives the packages ``swagger_petstore_client`` and
+        ``swagger_petstore_server``, the distribution ``swagger-petstore-client`` and the variables
+        ``SWAGGER_PETSTORE_API_KEY`` and ``SWAGGER_PETSTORE_BASE_URL``. The suffixes keep a package
+        from shadowing a module of the same name (an API titled "Email", or the vendor's own SDK).
+        """
+        stem = naming.snake_name(title).strip("_") if naming.words(title) else "api"
+        prefix = stem.upper()
+        return replace(
+            self,
+            client_package=self.client_package or f"{stem}_client",
+            client_distribution=self.client_distribution or f"{stem}_client".replace("_", "-"),
+            server_package=self.server_package or f"{stem}_server",
+            client_api_key_env=f"{prefix}_API_KEY" if self.client_api_key_env is None else self.client_api_key_env,
+            client_base_url_env=f"{prefix}_BASE_URL" if self.client_base_url_env is None else self.client_base_url_env,
+        )
+
     @classmethod
-    def load(cls, root: Path | None = None, **overrides: Any) -> Settings:
-        """Defaults, then the project's ``pyproject.toml`` table, then ``overrides`` (None means unset)."""
+    def load(cls, root: Path | None = None, *, writing: bool = False, **overrides: Any) -> Settings:
+        """Defaults, then the project's ``pyproject.toml`` table, then ``overrides`` (None means unset).
+
+        ``writing``: the caller writes the output folder, which must then be named for a spec that
+        is not the project's, lest the project's own output be replaced.
+        """
         root = root or _project_root(Path.cwd())
         table = _pyproject_table(root)
         unknown = sorted(set(table) - {f.name for f in fields(cls)})
         if unknown:
             raise ValueError(f"unknown settings in [tool.{TABLE}]: {', '.join(unknown)}")
+        if table and not _is_the_projects_spec(root, table, overrides.get("spec")):
+            if writing and overrides.get("out") is None:
+                raise ValueError(
+                    f"--out is needed: {overrides['spec']} is not this project's spec, whose output folder it "
+                    "would otherwise replace"
+                )
+            table = {}
         settings = replace(cls(), **table)
         # Paths of the table are relative to the project; paths given on the command line, to where it runs.
+        if not (root / "pyproject.toml").is_file() and "cache" not in table:
+            settings = replace(settings, cache=_user_cache())  # no project: nothing is written where it runs
         anchored: dict[str, Any] = {
             name: _anchor(root, Path(getattr(settings, name))) for name in _PATHS if getattr(settings, name) is not None
         }
@@ -49,6 +92,18 @@ class Settings:
 
 
 _PATHS = ("spec", "out", "templates", "cache")
+
+
+def _is_the_projects_spec(root: Path, table: dict[str, Any], given: Any) -> bool:
+    if given is None:
+        return True
+    own = _anchor(root, Path(table.get("spec", Settings.spec)))
+    return Path(given).absolute().resolve() == own.resolve()
+
+
+def _user_cache() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "experiments-codegen"
 
 
 def _anchor(root: Path, path: Path) -> Path:

@@ -27,8 +27,16 @@ GOLDEN = Path(__file__).parent / "golden"
 FIXTURES = sorted(path.parent for path in GOLDEN.glob("*/spec.yaml"))
 
 
+# Golden packages keep fixed names, so that the adapter drivers can import them.
+NAMES = {
+    "client_package": "posthog_experiments",
+    "client_distribution": "posthog-experiments",
+    "server_package": "posthog_experiments_server",
+}
+
+
 def generate(spec: Path, out: Path) -> None:
-    settings = Settings.load(ROOT, spec=spec, out=out)
+    settings = Settings.load(ROOT, spec=spec, out=out, **({} if spec == ROOT / "spec" / "openapi.yaml" else NAMES))
     pipeline.generate(settings, Progress(pipeline.STEPS, io.StringIO()))
 
 

@@ -41,23 +41,27 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return outputs
 
 
+def _package(side: Path) -> Path:
+    """The one package generated on a side (its name comes from the spec's title)."""
+    (package,) = (path.parent for path in side.glob("*/__init__.py"))
+    return package
+
+
 @pytest.mark.parametrize("name", [spec.stem for spec in SPECS])
 def test_generated_models_import(generated: dict[str, Path], name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     client = generated[name] / "client"
+    package = _package(client).name
+    assert "posthog" not in package  # this project's names are not another API's
     monkeypatch.syspath_prepend(str(client))
-    for module in [m for m in sys.modules if m.startswith("posthog_experiments")]:
+    for module in [m for m in sys.modules if m.split(".")[0] == package]:
         monkeypatch.delitem(sys.modules, module)
-    models = importlib.import_module("posthog_experiments.models")
+    models = importlib.import_module(f"{package}.models")
     assert models.__file__ is not None
     assert Path(models.__file__).is_relative_to(client)
 
 
 def test_generated_code_passes_ruff_and_mypy_strict(generated: dict[str, Path]) -> None:
-    packages = [
-        str(out / side / package)
-        for out in generated.values()
-        for side, package in (("client", "posthog_experiments"), ("server", "posthog_experiments_server"))
-    ]
+    packages = [str(_package(out / side)) for out in generated.values() for side in ("client", "server")]
     ruff = subprocess.run(
         [sys.executable, "-m", "ruff", "check", "--no-cache", *map(str, generated.values())],
         capture_output=True,

@@ -22,8 +22,11 @@ from tests.conftest import ROOT, SPEC
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
-    """A copy of the project's spec and committed output, laid out as in the repository."""
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the project's spec, settings and committed output, laid out as in the repository,
+    and the folder the generator runs in."""
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    monkeypatch.chdir(tmp_path)
     (tmp_path / "spec").mkdir()
     shutil.copy(SPEC, tmp_path / "spec" / "openapi.yaml")
     shutil.copytree(ROOT / "generated", tmp_path / "generated")

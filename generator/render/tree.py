@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -94,6 +95,10 @@ def _environment(templates: Path) -> jinja2.Environment:
         builtin_safe=client.builtin_safe,
         format_model=lambda name: f"`{name}`",
         set_literal=lambda values: "{" + ", ".join(json.dumps(value) for value in values) + "}" if values else "set()",
+        inline=_inline,
+        string_literal=lambda text: json.dumps(text, ensure_ascii=False),  # for Python and TOML alike
+        html=html.escape,
+        package_version=naming.package_version,
     )
     environment.globals.update(
         field_default=_field_default,
@@ -111,6 +116,11 @@ def _first_line(text: str) -> str:
     sentence = paragraph.split(". ", 1)[0]
     sentence = sentence if sentence.endswith(".") or sentence == paragraph else sentence + "."
     return sentence.replace('"', "'").rstrip("\\")
+
+
+def _inline(text: str) -> str:
+    """Any text (a title, a version) on one line, safe inside a docstring."""
+    return " ".join(text.split()).replace("\\", "\\\\").replace('"', "'")
 
 
 def _status_name(response: Response) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from jsonschema import FormatChecker
 from jsonschema.exceptions import ValidationError
 from jsonschema.protocols import Validator
 from openapi_schema_validator import (
@@ -109,11 +110,24 @@ class _ValidatorFactory:
         wrapper = {"$ref": f"{_uri(document)}#{pointer}"}
         validator: Validator
         if self._context.version == "3.1":
-            validator = OAS31Validator(wrapper, registry=self._registry, format_checker=oas31_format_checker)
+            validator = OAS31Validator(wrapper, registry=self._registry, format_checker=_OAS31_FORMATS)
         else:
             cls = OAS30WriteValidator if direction == "request" else OAS30ReadValidator
-            validator = cls(wrapper, registry=self._registry, format_checker=oas30_format_checker)
+            validator = cls(wrapper, registry=self._registry, format_checker=_OAS30_FORMATS)
         return validator
+
+
+def _tolerant(checker: FormatChecker) -> FormatChecker:
+    """``checker`` whose format functions never crash: a value a function cannot even read (text
+    that is not ASCII for ``byte``, in openapi-schema-validator) does not have the format."""
+    tolerant = FormatChecker(formats=())
+    for name, (function, _) in checker.checkers.items():
+        tolerant.checks(name, raises=Exception)(function)
+    return tolerant
+
+
+_OAS30_FORMATS = _tolerant(oas30_format_checker)
+_OAS31_FORMATS = _tolerant(oas31_format_checker)
 
 
 def _uri(document: source.SourceDocument) -> str:
