@@ -28,7 +28,7 @@ FIXTURES = sorted(path.parent for path in GOLDEN.glob("*/spec.yaml"))
 
 
 # Golden packages keep fixed names, so that the adapter drivers can import them.
-NAMES = {
+NAMES: dict[str, Any] = {
     "client_package": "posthog_experiments",
     "client_distribution": "posthog-experiments",
     "server_package": "posthog_experiments_server",
