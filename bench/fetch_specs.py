@@ -2,11 +2,13 @@
 
     python bench/fetch_specs.py            # prints the path of each spec, fetching it once
 
-The files land in ``.cache/specs/`` (ignored by git) and are reused on later runs.
+The files land in the user's cache, outside the tree (``~/.cache/experiments-codegen/specs``), and
+are reused on later runs.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -14,7 +16,7 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-CACHE = Path(__file__).resolve().parent.parent / ".cache" / "specs"
+CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "experiments-codegen" / "specs"
 GITHUB_PACKAGE = "@octokit/openapi"
 GITHUB_FILE = "package/generated/api.github.com.json"
 

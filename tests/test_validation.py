@@ -110,3 +110,26 @@ def test_missing_spec_is_a_located_problem(tmp_path: Path) -> None:
 
 def test_corpus_is_large_enough() -> None:
     assert len([case for case in CASES if _expectation(case) is not None]) >= 20
+
+
+def test_a_blocking_naming_problem_does_not_hide_the_structure_problems(tmp_path: Path) -> None:
+    spec = (CORPUS / "name_collision_operations.yaml").read_text()
+    spec += "    post:\n      operationId: addPet\n      responses:\n        '200':\n          description: Added.\n"
+    spec += "          content:\n            application/json:\n              schema: null\n"
+    (tmp_path / "both.yaml").write_text(spec)
+    rules = {problem.rule for problem in validate(tmp_path / "both.yaml").problems}
+    assert rules == {"name-collision", "openapi-structure"}
+
+
+def test_a_structure_problem_says_its_reason_before_the_value(tmp_path: Path) -> None:
+    """The value may be a whole schema: the reason comes first, the value after, cut when long."""
+    long_description = "word " * 200
+    spec = (
+        "openapi: 3.0.3\ninfo: {title: T, version: '1'}\npaths:\n  /a:\n    get:\n      responses:\n"
+        f"        '200': {{description: ok}}\n      parameters:\n"
+        f"        - {{name: q, description: '{long_description}', schema: {{type: string}}}}\n"
+    )
+    (tmp_path / "long.yaml").write_text(spec)
+    (problem,) = [p for p in validate(tmp_path / "long.yaml").problems if p.rule == "openapi-structure"]
+    assert problem.message.startswith("the value is not valid under any of the schemas listed in the "), problem.message
+    assert len(problem.message) < 300

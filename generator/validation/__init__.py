@@ -118,6 +118,8 @@ def check_prerequisites(path: Path) -> Report:
         return report
     report.found += report.normalized.problems + builder.problems
     report.api = None if report.blocking else api
+    if report.blocking:  # what the second phase would find is reported in the same run
+        report.found += _structure(context)
     return report
 
 

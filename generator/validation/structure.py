@@ -8,6 +8,7 @@ error messages. A valid spec, the usual case, pays milliseconds.
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,7 +17,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 from openapi_spec_validator.schemas import openapi_v30_schema_validator, openapi_v31_schema_validator
 
-from generator import pointers, walk
+from generator import pointers, refs, walk
 from generator.context import Context
 from generator.problems import Problem
 
@@ -51,12 +52,16 @@ def check(context: Context) -> Iterator[Problem]:
 def _problem(context: Context, base: str, error: ValidationError, rule: str) -> Problem:
     specific = _most_specific(error)
     pointer = pointers.join(base, *specific.absolute_path)
+    try:  # the value itself: jsonschema-rs's errors (through openapi-spec-validator) carry the whole document
+        value = refs.lookup(context.data, pointer)
+    except LookupError:
+        value = specific.instance
     at_key = specific.validator in ("additionalProperties", "unevaluatedProperties")
     if at_key:
         unexpected = _unexpected_key(specific)
         if unexpected is not None:
             pointer = pointers.join(pointer, unexpected)
-    return context.problem(pointer, rule, _shorten(specific.message), at_key=at_key)
+    return context.problem(pointer, rule, _reason_first(specific, value), at_key=at_key)
 
 
 def _most_specific(error: ValidationError) -> ValidationError:
@@ -75,5 +80,28 @@ def _unexpected_key(error: ValidationError) -> str | None:
     return None
 
 
-def _shorten(message: str, limit: int = 300) -> str:
+def _reason_first(error: ValidationError, value: Any) -> str:
+    """The validator's message with the reason before the value, which is cut when long.
+
+    Validators word most messages "<the value> is not ...": on a large value the reason would come
+    after hundreds of characters of it, or be cut off.
+    """
+    for shown in _renderings(value):
+        if error.message.startswith(shown) and len(shown) > 40:
+            reason = error.message[len(shown) :].strip().split("\n\n", 1)[0]  # not its schema dump
+            return f"the value {reason}: {_shorten(shown, 200)}"
+    return _shorten(error.message, 300)
+
+
+def _renderings(instance: Any) -> Iterator[str]:
+    """How a validator may have written the value: Python's repr (jsonschema), compact JSON with
+    sorted keys (jsonschema-rs)."""
+    yield repr(instance)
+    try:
+        yield json.dumps(instance, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
+    except (TypeError, ValueError):
+        return
+
+
+def _shorten(message: str, limit: int) -> str:
     return message if len(message) <= limit else message[: limit - 3] + "..."
