@@ -63,6 +63,7 @@ def _run(work: Callable[[], Any], sender: Connection) -> None:
     except KeyboardInterrupt:
         pass  # the parent was interrupted too and cleans up
     except Exception as error:  # noqa: BLE001 - carried to the parent, which raises it
+        error.add_note(f"in the forked child:\n{traceback.format_exc()}")  # where it failed, not where it arrived
         try:
             sender.send(("error", error))
         except Exception:  # noqa: BLE001 - an exception that cannot be pickled

@@ -8,8 +8,30 @@ import re
 from packaging.version import InvalidVersion, Version
 
 _WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z0-9])|[A-Z]?[a-z0-9]+|[A-Z]+|[0-9]+")
-# Names a class or module attribute should not take: builtins that generated code uses.
-_RESERVED_CLASS_NAMES = frozenset({"Any", "Annotated", "BaseModel", "Field", "Literal", "None", "RootModel"})
+# Names a class or module attribute should not take: what the models module imports
+# (datamodel-code-generator's and ours), which a schema's class would shadow.
+_RESERVED_CLASS_NAMES = frozenset(
+    {
+        "Annotated",
+        "Any",
+        "AnyUrl",
+        "AwareDatetime",
+        "BaseModel",
+        "ConfigDict",
+        "Decimal",
+        "Enum",
+        "Field",
+        "IntEnum",
+        "LenientDatetime",
+        "Literal",
+        "None",
+        "RootModel",
+        "StrEnum",
+        "TypeAliasType",
+        "UUID",
+        "ValidationInfo",
+    }
+)
 
 
 def words(name: str) -> list[str]:

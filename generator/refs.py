@@ -45,6 +45,7 @@ class Resolver:
 
     def resolve(self, ref: str, base: source.SourceDocument) -> Target:
         location, _, fragment = ref.partition("#")
+        fragment = unquote(fragment)  # a URI fragment: `{` may come as %7B (RFC 6901, section 6)
         if "://" in location:
             raise UnresolvableRefError(ref, "remote references are not followed; use a relative file path")
         document = base if not location else self._load(base.path.parent / unquote(location), ref)

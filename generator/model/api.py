@@ -78,7 +78,11 @@ class Response:
 
     @property
     def json_media_type(self) -> MediaType | None:
-        return next((media for media in self.media_types if _is_json(media.content_type)), None)
+        """The JSON media type with a model; a "JSON" one whose schema is binary is bytes, like any file."""
+        return next(
+            (media for media in self.media_types if _is_json(media.content_type) and media.annotation is not None),
+            None,
+        )
 
 
 @dataclass(frozen=True)

@@ -179,9 +179,35 @@ class Builder:
                 parameter = self._deref(raw)
                 # the operation's own parameters override the path's of the same name and place
                 merged[(parameter["name"], parameter["in"])] = (pointers.join(base, index), parameter)
-        built = [self._parameter(at, parameter) for at, parameter in merged.values()]
+        built = {at: self._parameter(at, parameter) for at, parameter in merged.values()}
         order = {"path": 0, "query": 1, "header": 2, "cookie": 3}
-        return tuple(sorted(built, key=lambda p: (order[p.location], not p.required, p.name)))
+        ordered = sorted(built.items(), key=lambda item: (order[item[1].location], not item[1].required, item[1].name))
+        return tuple(self._distinct_names(ordered))
+
+    def _distinct_names(self, parameters: list[tuple[str, api.Parameter]]) -> Iterator[api.Parameter]:
+        """Each parameter under its own Python name: of two that would share one (``token`` in the
+        path and in the query, ``MaxResults`` and ``maxResults``), the later is renamed, and told."""
+        holders: dict[str, api.Parameter] = {}
+        for at, parameter in parameters:
+            name = parameter.python_name
+            if name in holders:
+                first = holders[name]
+                name = f"{name}_{parameter.location}" if parameter.location != first.location else name
+                number = 2
+                while name in holders:
+                    name, number = f"{parameter.python_name}_{number}", number + 1
+                self.problems.append(
+                    self.context.problem(
+                        at,
+                        "renamed",
+                        f"parameters {first.name!r} ({first.location}) and {parameter.name!r} ({parameter.location}) "
+                        f"would both be named {parameter.python_name}: the second is {name} "
+                        "(x-python-name chooses another)",
+                    )
+                )
+                parameter = dataclasses.replace(parameter, python_name=name)
+            holders[name] = parameter
+            yield parameter
 
     def _parameter(self, at: str, parameter: dict[str, Any]) -> api.Parameter:
         location = parameter["in"]
@@ -212,6 +238,8 @@ class Builder:
         if raw is None:
             return None
         body = self._deref(raw)
+        if not body.get("content"):  # `content: {}` names no media type a body could have
+            return None
         at = pointers.join(operation_pointer, "requestBody")
         return api.Body(
             required=bool(body.get("required")),
@@ -301,15 +329,6 @@ class Builder:
                         f"{operation.operation_id!r} would both be named {operation.python_name}",
                     )
                 methods[operation.python_name] = operation.operation_id
-                names: dict[str, str] = {}
-                for parameter in operation.parameters:
-                    if parameter.python_name in names:
-                        self._collision(
-                            pointers.join("/paths", operation.path, operation.method),
-                            f"parameters {names[parameter.python_name]!r} and {parameter.name!r} of "
-                            f"{operation.operation_id} would both be named {parameter.python_name}",
-                        )
-                    names[parameter.python_name] = parameter.name
 
     def _collision(self, pointer: str, message: str) -> None:
         self.problems.append(self.context.problem(pointer, "name-collision", message))

@@ -81,16 +81,19 @@ class _Normalizer:
         for original in schemas:
             name = naming.class_name(original)
             pointer = pointers.join(SCHEMAS, original)
-            if name in taken:
+            if name in taken:  # `Address` and `address`: the later is renamed, and told
+                wanted, number = name, 2
+                while name in taken or name in schemas:
+                    name, number = f"{wanted}{number}", number + 1
                 self.problems.append(
                     self.context.problem(
                         pointer,
-                        "name-collision",
-                        f"schema {original!r} and schema {taken[name]!r} would both become class {name}",
+                        "renamed",
+                        f"schemas {taken[wanted]!r} and {original!r} would both become class {wanted}: "
+                        f"the second is {name}",
                         at_key=True,
                     )
                 )
-                continue
             taken[name] = original
             self.names[(str(self.root.path), pointer)] = name
 

@@ -29,7 +29,7 @@ def format_and_verify(tree: Path) -> None:
 
 
 def _ruff(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "ruff", *args, "--quiet", "--no-cache"]
+    command = [sys.executable, "-m", "ruff", *args, "--no-cache"]  # not --quiet: it hides why it failed
     result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603 - our own tool
     if check and result.returncode != 0:
         raise VerificationError(f"ruff {args[0]} failed", result.stdout + result.stderr)

@@ -80,6 +80,8 @@ def render_models(
             raise ModelsError(f"datamodel-code-generator did not produce these models: {', '.join(missing)}")
         if cached is not None:
             _store(cached, code)
+    # datamodel-code-generator's own output is what is cached; what is done to it here is not
+    code = _with_base_class(code.replace(f"from {_PACKAGE_PLACEHOLDER}.", "from ."), base_class)
     return code.replace(_HEADER_PLACEHOLDER, header.rstrip("\n"), 1)
 
 
@@ -92,7 +94,41 @@ def _generate(document: dict[str, Any], options: dict[str, Any]) -> str:
             raise ModelsError(f"datamodel-code-generator failed: {type(error).__name__}: {error}") from error
     if not isinstance(code, str):
         raise ModelsError("datamodel-code-generator returned several modules where one was expected")
-    return code.replace(f"from {_PACKAGE_PLACEHOLDER}.", "from .")
+    return code
+
+
+def _with_base_class(code: str, name: str) -> str:
+    """``code`` with the models' base class defined in it, after the imports, in place of its import.
+
+    Defined here, it derives from pydantic's ``BaseModel`` where tools see it (ruff knows then that
+    a list default of a model is no shared class attribute); its logic lives in ``_schema_model``.
+    """
+    imported = f"from .{BASE_MODULE} import {name}\n"
+    if imported not in code:
+        return code  # no model derives from it
+    code = code.replace(imported, "", 1)
+    imports_end = max(
+        node.end_lineno or node.lineno for node in ast.parse(code).body if isinstance(node, ast.Import | ast.ImportFrom)
+    )
+    lines = code.splitlines(keepends=True)
+    definition = _BASE_CLASS.format(name=name, module=BASE_MODULE)
+    return "".join(lines[:imports_end]) + definition + "".join(lines[imports_end:])
+
+
+_BASE_CLASS = '''from typing import Any
+from pydantic import BaseModel, ValidationInfo, model_validator
+from .{module} import refuse_null
+
+
+class {name}(BaseModel):
+    """The base of the models: an explicit null is refused where the schema refuses it ({module})."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _refuse_null(cls, data: Any, info: ValidationInfo) -> Any:
+        return refuse_null(cls.__name__, data, info)
+
+'''
 
 
 def _with_format_types(document: dict[str, Any]) -> dict[str, Any]:

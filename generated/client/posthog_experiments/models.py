@@ -9,11 +9,20 @@ from enum import Enum, StrEnum
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 from typing_extensions import TypeAliasType
 
 from ._formats import LenientDatetime
-from ._schema_model import SchemaModel
+from ._schema_model import refuse_null
+
+
+class SchemaModel(BaseModel):
+    """The base of the models: an explicit null is refused where the schema refuses it (_schema_model)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _refuse_null(cls, data: Any, info: ValidationInfo) -> Any:
+        return refuse_null(cls.__name__, data, info)
 
 
 class ApprovalDecision(StrEnum):

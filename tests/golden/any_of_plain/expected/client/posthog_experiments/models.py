@@ -4,7 +4,20 @@
 
 from __future__ import annotations
 
-from ._schema_model import SchemaModel
+from typing import Any
+
+from pydantic import BaseModel, ValidationInfo, model_validator
+
+from ._schema_model import refuse_null
+
+
+class SchemaModel(BaseModel):
+    """The base of the models: an explicit null is refused where the schema refuses it (_schema_model)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _refuse_null(cls, data: Any, info: ValidationInfo) -> Any:
+        return refuse_null(cls.__name__, data, info)
 
 
 class File(SchemaModel):

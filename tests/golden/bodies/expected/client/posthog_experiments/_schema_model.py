@@ -2,11 +2,11 @@
 # (content sha256 b8001e99f7d6b6d970095916dcf75ce2c4d6d1bbb35377476b0e98c757f88db0).
 # Do not edit: change the spec, then run the generator again.
 
-"""The base class of the models: what the schemas say about null that the Python types cannot.
+"""What the schemas say about null that the models' Python types cannot.
 
 An optional property is typed ``X | None = None`` so that it may be left out, even where its
 schema refuses null. Validated with the context ``{REFUSE_NULL: True}`` (the server does, for
-requests), a model refuses an explicit null for such a property, as the schema does; without it
+requests), the models' base class refuses an explicit null for such a property, as the schema does; without it
 (the client reading responses) a null reads as None.
 """
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ValidationInfo, model_validator
+from pydantic import ValidationInfo
 from pydantic_core import PydanticCustomError
 
 REFUSE_NULL = "refuse_null"
@@ -30,12 +30,10 @@ _REFUSED_NULLS: dict[str, tuple[str, ...]] = {
 }
 
 
-class SchemaModel(BaseModel):
-    @model_validator(mode="before")
-    @classmethod
-    def _refuse_null(cls, data: Any, info: ValidationInfo) -> Any:
-        if isinstance(data, dict) and info.context and info.context.get(REFUSE_NULL):
-            for name in _REFUSED_NULLS.get(cls.__name__, ()):
-                if name in data and data[name] is None:
-                    raise PydanticCustomError(NULL_NOT_ALLOWED, "This field may not be null.", {"field": name})
-        return data
+def refuse_null(model: str, data: Any, info: ValidationInfo) -> Any:
+    """``data`` for ``model``, unless it holds a null its schema refuses and ``info`` asks for that."""
+    if isinstance(data, dict) and info.context and info.context.get(REFUSE_NULL):
+        for name in _REFUSED_NULLS.get(model, ()):
+            if name in data and data[name] is None:
+                raise PydanticCustomError(NULL_NOT_ALLOWED, "This field may not be null.", {"field": name})
+    return data

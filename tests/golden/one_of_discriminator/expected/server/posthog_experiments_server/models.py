@@ -4,12 +4,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import BaseModel, Field, ValidationInfo, model_validator
 from typing_extensions import TypeAliasType
 
-from ._schema_model import SchemaModel
+from ._schema_model import refuse_null
+
+
+class SchemaModel(BaseModel):
+    """The base of the models: an explicit null is refused where the schema refuses it (_schema_model)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _refuse_null(cls, data: Any, info: ValidationInfo) -> Any:
+        return refuse_null(cls.__name__, data, info)
 
 
 class Cat(SchemaModel):
