@@ -23,11 +23,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import corpus_fetch
-
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script, it imports its sibling as the tests do
+
+from bench import corpus_fetch  # noqa: E402
+
 TIMEOUT = 300  # seconds per tool and document
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 OUTCOMES = ("ok", "refused (genuine)", "refused (false)", "crashed", "timed out", "import failed")

@@ -7,14 +7,15 @@ names come from that spec's title, so that no project's names leak into another 
 from __future__ import annotations
 
 import os
+import re
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from generator import naming
-
 TABLE = "experiments-codegen"
+_NAME_WORDS = 4  # a title's first words name the packages: enough to tell APIs apart, short enough to type
 # the generator's own templates, found from the generator itself whatever folder it runs in
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -41,12 +42,19 @@ class Settings:
     def named_for(self, title: str) -> Settings:
         """These settings, with every name left unset derived from the API's ``title``.
 
-        ``Swagger Petstore`` gives the packages ``swagger_petstore_client`` and
+        ``Swagger Petstore API`` gives the packages ``swagger_petstore_client`` and
         ``swagger_petstore_server``, the distribution ``swagger-petstore-client`` and the variables
         ``SWAGGER_PETSTORE_API_KEY`` and ``SWAGGER_PETSTORE_BASE_URL``. The suffixes keep a package
         from shadowing a module of the same name (an API titled "Email", or the vendor's own SDK).
         """
-        stem = naming.snake_name(title).strip("_") if naming.words(title) else "api"
+        # split at spaces and punctuation only (GitHub stays one word), without a possessive or a final "API"
+        plain = unicodedata.normalize("NFKD", title.replace("\u2019", "'"))  # Élan -> E + accent
+        plain = plain.encode("ascii", "ignore").decode()
+        words = [word.lower() for word in re.findall(r"[A-Za-z0-9]+", re.sub(r"'s\b", "", plain))]
+        if len(words) > 1 and words[-1] == "api":
+            words.pop()
+        stem = "_".join(words[:_NAME_WORDS]) or "api"
+        stem = f"n{stem}" if stem[0].isdigit() else stem
         prefix = stem.upper()
         return replace(
             self,

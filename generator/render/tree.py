@@ -115,7 +115,7 @@ def _first_line(text: str) -> str:
     paragraph = " ".join(text.strip().split("\n\n", 1)[0].split())
     sentence = paragraph.split(". ", 1)[0]
     sentence = sentence if sentence.endswith(".") or sentence == paragraph else sentence + "."
-    return sentence.replace('"', "'").rstrip("\\")
+    return _inline(sentence)
 
 
 def _inline(text: str) -> str:

@@ -104,7 +104,8 @@ def _security_schemes_defined(context: Context) -> Iterator[Problem]:
                     yield context.problem(
                         pointers.join(at, index, name),
                         "security-defined",
-                        f"security scheme {name!r} is not defined in components/securitySchemes",
+                        f"security scheme {name!r} is not defined in components/securitySchemes: the client "
+                        "cannot send it, and the server's authenticator is asked for it by name",
                         at_key=True,
                     )
 

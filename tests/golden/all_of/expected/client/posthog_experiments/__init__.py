@@ -6,7 +6,7 @@
 
     from posthog_experiments import Client
 
-    client = Client()  # the key from ALL_OF_API_KEY
+    client = Client()  # the key from ALLOF_API_KEY
 Importing the package loads nothing else: the client, its resources and the models load when
 first used.
 """

@@ -6,7 +6,7 @@
 
     from posthog_experiments import Client
 
-    client = Client()  # the key from ONE_OF_AND_ANY_OF_WITHOUT_A_DISCRIMINATOR_API_KEY
+    client = Client()  # the key from ONEOF_AND_ANYOF_WITHOUT_API_KEY
 Importing the package loads nothing else: the client, its resources and the models load when
 first used.
 """

@@ -6,7 +6,7 @@
 
     from posthog_experiments import Client
 
-    client = Client()  # the key from OPEN_API_3_0_NULLABLE_API_KEY
+    client = Client()  # the key from OPENAPI_3_0_NULLABLE_API_KEY
 Importing the package loads nothing else: the client, its resources and the models load when
 first used.
 """

@@ -28,12 +28,12 @@ def _options(
     max_retries: int,
     default_headers: Mapping[str, str] | None,
 ) -> Options:
-    api_key = api_key or os.environ.get("OPEN_API_3_0_NULLABLE_API_KEY")
+    api_key = api_key or os.environ.get("OPENAPI_3_0_NULLABLE_API_KEY")
     if not api_key:
-        raise ValueError("No API key: pass api_key= or set OPEN_API_3_0_NULLABLE_API_KEY")
+        raise ValueError("No API key: pass api_key= or set OPENAPI_3_0_NULLABLE_API_KEY")
     parameters: dict[str, str] = {}
     return Options(
-        base_url=base_url or os.environ.get("OPEN_API_3_0_NULLABLE_BASE_URL") or DEFAULT_BASE_URL,
+        base_url=base_url or os.environ.get("OPENAPI_3_0_NULLABLE_BASE_URL") or DEFAULT_BASE_URL,
         api_key=api_key,
         timeout=timeout,
         max_retries=max_retries,
@@ -43,7 +43,7 @@ def _options(
 
 
 class Client:
-    """Client for the OpenAPI 3.0 nullable. The API key comes from ``api_key`` or ``OPEN_API_3_0_NULLABLE_API_KEY``."""
+    """Client for the OpenAPI 3.0 nullable. The API key comes from ``api_key`` or ``OPENAPI_3_0_NULLABLE_API_KEY``."""
 
     def __init__(
         self,
@@ -101,7 +101,7 @@ class Client:
 
 
 class AsyncClient:
-    """Asynchronous client for the OpenAPI 3.0 nullable. The API key comes from ``api_key`` or ``OPEN_API_3_0_NULLABLE_API_KEY``."""
+    """Asynchronous client for the OpenAPI 3.0 nullable. The API key comes from ``api_key`` or ``OPENAPI_3_0_NULLABLE_API_KEY``."""
 
     def __init__(
         self,

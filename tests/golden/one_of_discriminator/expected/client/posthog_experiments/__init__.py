@@ -6,7 +6,7 @@
 
     from posthog_experiments import Client
 
-    client = Client()  # the key from ONE_OF_WITH_A_DISCRIMINATOR_API_KEY
+    client = Client()  # the key from ONEOF_WITH_A_DISCRIMINATOR_API_KEY
 Importing the package loads nothing else: the client, its resources and the models load when
 first used.
 """

@@ -6,7 +6,7 @@
 
     from posthog_experiments import Client
 
-    client = Client()  # the key from READ_ONLY_AND_WRITE_ONLY_API_KEY
+    client = Client()  # the key from READONLY_AND_WRITEONLY_API_KEY
 Importing the package loads nothing else: the client, its resources and the models load when
 first used.
 """
