@@ -95,13 +95,13 @@ def run_ours(document: Path, out: Path, row: Row, with_mypy: bool) -> Result:
         return Result("refused (genuine)" if genuine else "refused (false)", reason)
     if ran.returncode != 0:
         return Result("crashed", _last_line(ran.stderr))
-    counted = re.search(r"(\d+) operations", ran.stderr)
+    counted = re.search(r"(\d+) operations, (\d+) webhooks and callbacks", ran.stderr)
     packages = [path.parent for side in ("client", "server") for path in (out / side).glob("*/__init__.py")]
     imported = _imports(packages, ["models", "_client"] if packages else [])
     if imported:
-        return Result("import failed", imported, int(counted.group(1)) if counted else None)
+        return Result("import failed", imported, _sum(counted))
     mypy_errors = _mypy(packages) if with_mypy else None
-    return Result("ok", operations_out=int(counted.group(1)) if counted else None, mypy_errors=mypy_errors)
+    return Result("ok", operations_out=_sum(counted), mypy_errors=mypy_errors)
 
 
 def run_dcg(document: Path, out: Path, row: Row, with_mypy: bool) -> Result:
@@ -169,13 +169,24 @@ def print_reasons(rows: list[Row]) -> None:
 
 
 def _operations(data: dict) -> int:  # type: ignore[type-arg]
-    """Operations of the document: under ``paths`` and, in 3.1, ``webhooks``."""
+    """Operations of the document: under ``paths``, ``webhooks`` (3.1) and each operation's callbacks."""
     count = 0
     for group in ("paths", "webhooks"):
         for item in (data.get(group) or {}).values():
-            if isinstance(item, dict):
-                count += sum(1 for method in METHODS if isinstance(item.get(method), dict))
+            for operation in _methods(item):
+                count += 1
+                for callback in (operation.get("callbacks") or {}).values() if group == "paths" else ():
+                    count += sum(len(_methods(path_item)) for path_item in (callback or {}).values())
     return count
+
+
+def _methods(item: object) -> list[dict]:  # type: ignore[type-arg]
+    return [item[method] for method in METHODS if isinstance(item, dict) and isinstance(item.get(method), dict)]
+
+
+def _sum(counted: re.Match[str] | None) -> int | None:
+    """Operations, webhooks and callbacks that came out: each rendered, or reported as skipped."""
+    return int(counted.group(1)) + int(counted.group(2)) if counted else None
 
 
 def _spec_validator_accepts(document: Path) -> bool:

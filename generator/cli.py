@@ -39,9 +39,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "`python -m generator validate` lists them",
                     file=sys.stderr,
                 )
+            skipped = [problem for problem in outcome.advisory if problem.rule == "not-rendered"]
+            for problem in skipped:
+                print(f"skipped: {problem.file}:{problem.line}:{problem.column}: {problem.message}", file=sys.stderr)
             progress.finish(
                 f"generated {outcome.files} files ({len(outcome.api.schema_names)} models, "
-                f"{len(outcome.api.operations)} operations) into {settings.out}"
+                f"{len(outcome.api.operations)} operations, {len(outcome.api.received)} webhooks and callbacks, "
+                f"{len(skipped)} skipped) into {settings.out}"
             )
             return 0
         difference = pipeline.check(settings, progress)

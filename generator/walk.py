@@ -51,6 +51,44 @@ def operations(document: Any) -> Iterator[Operation]:
                 yield Operation(pointers.join("", "paths", path, method), path, method, operation, item)
 
 
+@dataclass(frozen=True)
+class Received:
+    """An operation the API calls on its users: a webhook (3.1) or a callback of an operation."""
+
+    kind: str  # "webhook" or "callback"
+    name: str  # the webhook's name; for a callback, "<operation> <callback name> <expression>"
+    operation: Operation  # its ``path`` is what names it in Python: the webhook, or "<operation> <callback>"
+
+
+def received(document: Any) -> Iterator[Received]:
+    """Every webhook and callback operation, webhooks first, in document order."""
+    webhooks = document.get("webhooks") if isinstance(document, dict) else None
+    if isinstance(webhooks, dict):
+        for name, item in webhooks.items():
+            yield from _received_item("webhook", str(name), str(name), pointers.join("", "webhooks", name), item)
+    for operation in operations(document):
+        callbacks = operation.value.get("callbacks")
+        if not isinstance(callbacks, dict):
+            continue
+        owner = str(operation.value.get("operationId") or f"{operation.method} {operation.path}")
+        for callback_name, callback in callbacks.items():
+            if not isinstance(callback, dict):
+                continue
+            for expression, item in callback.items():
+                at = pointers.join(operation.pointer, "callbacks", callback_name, expression)
+                name = f"{owner} {callback_name} {expression}"
+                yield from _received_item("callback", name, f"{owner} {callback_name}", at, item)
+
+
+def _received_item(kind: str, name: str, stem: str, at: str, item: Any) -> Iterator[Received]:
+    if not isinstance(item, dict):
+        return
+    for method in HTTP_METHODS:
+        value = item.get(method)
+        if isinstance(value, dict):
+            yield Received(kind, name, Operation(pointers.join(at, method), stem, method, value, item))
+
+
 def schema_roots(document: Any) -> Iterator[tuple[str, Any]]:
     """Each schema that is not inside another schema: component schemas and every ``schema``."""
     components = document.get("components") if isinstance(document, dict) else None

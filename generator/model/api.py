@@ -80,7 +80,7 @@ class Response:
     def json_media_type(self) -> MediaType | None:
         """The JSON media type with a model; a "JSON" one whose schema is binary is bytes, like any file."""
         return next(
-            (media for media in self.media_types if _is_json(media.content_type) and media.annotation is not None),
+            (media for media in self.media_types if is_json(media.content_type) and media.annotation is not None),
             None,
         )
 
@@ -131,6 +131,18 @@ class Operation:
 
 
 @dataclass(frozen=True)
+class Received:
+    """A webhook or callback: a request the API sends to its users, which the client can parse."""
+
+    kind: str  # "webhook" or "callback"
+    name: str
+    method: str
+    python_name: str  # of the client's parse function: parse_<python_name>
+    description: str
+    body: str | None  # the JSON body's type; None: nothing to parse (a warning says so)
+
+
+@dataclass(frozen=True)
 class Tag:
     name: str
     python_name: str
@@ -154,6 +166,7 @@ class Api:
     model_base: str = "SchemaModel"  # the base class of the models (``nulls.py``)
     # model name -> wire names of its optional properties that may not be null (``nulls.py``)
     refused_nulls: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    received: tuple[Received, ...] = ()  # webhooks and callbacks
 
     @property
     def operations(self) -> tuple[Operation, ...]:
@@ -179,5 +192,5 @@ class Resource:
     operations: tuple[Operation, ...]
 
 
-def _is_json(content_type: str) -> bool:
+def is_json(content_type: str) -> bool:
     return content_type == "application/json" or content_type.endswith("+json")

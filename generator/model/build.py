@@ -50,7 +50,53 @@ class Builder:
             formats=_generator_formats(self.document),
             model_base=nulls.base_class_name(tuple(self.document["components"]["schemas"])),
             refused_nulls=nulls.refused_nulls(self.document["components"]["schemas"]),
+            received=self._received(),
         )
+
+    def _received(self) -> tuple[api.Received, ...]:
+        """Webhooks and callbacks, each with the type of its JSON body, or a warning that it has none."""
+        found: list[api.Received] = []
+        taken: set[str] = set()
+        for item in walk.received(self.document):
+            operation = item.operation
+            operation_id = operation.value.get("operationId")
+            base = naming.snake_name(operation_id or f"{operation.path} {operation.method}")
+            python_name, number = base, 2
+            while python_name in taken:
+                python_name, number = f"{base}_{number}", number + 1
+            taken.add(python_name)
+            try:
+                body = self._body(operation.pointer, operation.value.get("requestBody"))
+            except _Located as error:
+                self.problems.append(self.context.problem(error.pointer, "renderable", error.message))
+                continue
+            json_media = next(
+                (media for media in body.media_types if api.is_json(media.content_type) and media.annotation)
+                if body
+                else iter(()),
+                None,
+            )
+            if json_media is None:
+                self.problems.append(
+                    self.context.problem(
+                        operation.pointer,
+                        "not-rendered",
+                        f"{item.kind} {item.name!r} ({operation.method.upper()}) has no JSON body: "
+                        "the client has nothing to parse for it",
+                    )
+                )
+            description = str(operation.value.get("summary") or operation.value.get("description") or "")
+            found.append(
+                api.Received(
+                    item.kind,
+                    item.name,
+                    operation.method,
+                    python_name,
+                    description,
+                    json_media.annotation if json_media else None,
+                )
+            )
+        return tuple(found)
 
     def _tag(self, name: str, operations: list[api.Operation]) -> api.Tag:
         descriptions = {tag.get("name"): tag.get("description", "") for tag in self.document.get("tags") or []}

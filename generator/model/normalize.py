@@ -57,6 +57,8 @@ class _Normalizer:
         self._name_root_components(data.get("components", {}).get("schemas", {}) or {})
         document = {key: value for key, value in data.items() if key not in ("paths", "components", "webhooks")}
         document["paths"] = self._rewrite(data.get("paths", {}), self.root, "/paths", in_schema=False)
+        if "webhooks" in data:
+            document["webhooks"] = self._rewrite(data["webhooks"], self.root, "/webhooks", in_schema=False)
         components = {
             kind: self._rewrite(items, self.root, pointers.join("/components", kind), in_schema=False)
             for kind, items in (data.get("components") or {}).items()
@@ -66,7 +68,7 @@ class _Normalizer:
             if file == str(self.root.path) and pointer.startswith(SCHEMAS + "/"):
                 raw = refs.lookup(data, pointer)
                 self.schemas[name] = self._rewrite(raw, self.root, pointer, in_schema=True)
-        self._hoist_inline(document["paths"], components)
+        self._hoist_inline(document, components)
         components["schemas"] = self.schemas
         document["components"] = components
         directions.split(document, self._direction_collision)
@@ -158,9 +160,11 @@ class _Normalizer:
         # A non-schema part of another file: put it in place, its own refs rewritten from there.
         return self._rewrite(target.value, target.document, target.pointer, in_schema=False)
 
-    def _hoist_inline(self, paths: dict[str, Any], components: dict[str, Any]) -> None:
-        """Give inline object schemas of bodies, responses, parameters and headers a component name."""
-        for operation in walk.operations({"paths": paths}):
+    def _hoist_inline(self, document: dict[str, Any], components: dict[str, Any]) -> None:
+        """Give inline object schemas of bodies, responses, parameters and headers a component name,
+        in operations, webhooks and callbacks alike."""
+        found = [*walk.operations(document), *(received.operation for received in walk.received(document))]
+        for operation in found:
             stem = naming.class_name(operation.value.get("operationId") or f"{operation.method} {operation.path}")
             self._hoist_body(operation.value.get("requestBody"), f"{stem}Body")
             for status, response in (operation.value.get("responses") or {}).items():

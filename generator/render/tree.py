@@ -29,6 +29,7 @@ PLAN: tuple[tuple[str, str], ...] = (
     ("client/_client.py.jinja", "client/{client}/_client.py"),
     ("client/resources/__init__.py.jinja", "client/{client}/resources/__init__.py"),
     ("client/resources/tag.py.jinja", "client/{client}/resources/{tag}.py"),
+    ("client/webhooks.py.jinja", "client/{client}/webhooks.py"),
     ("server/__init__.py.jinja", "server/{server}/__init__.py"),
     ("server/_runtime.py.jinja", "server/{server}/_runtime.py"),
     ("server/requests.py.jinja", "server/{server}/requests.py"),
@@ -41,6 +42,7 @@ PLAN: tuple[tuple[str, str], ...] = (
     ("_schema_model.py.jinja", "server/{server}/_schema_model.py"),
 )
 FORMATS_TEMPLATE = "_formats.py.jinja"  # rendered only when a schema uses one of the generator's formats
+WEBHOOKS_TEMPLATE = "client/webhooks.py.jinja"  # rendered only when the API has webhooks or callbacks to parse
 SPEC_COPIES = ("server/{server}/openapi.yaml", "server/{server}/openapi.json")  # what the server serves
 MODELS_MODULES = ("client/{client}/models.py", "server/{server}/models.py")
 MARKERS = ("client/{client}/py.typed", "server/{server}/py.typed")  # PEP 561 markers stay empty
@@ -54,6 +56,8 @@ def render_tree(api: Api, document: dict[str, Any], spec: Spec, settings: Settin
     files: dict[PurePosixPath, str] = {}
     for template_name, output in PLAN:
         if template_name == FORMATS_TEMPLATE and not api.formats:
+            continue
+        if template_name == WEBHOOKS_TEMPLATE and not any(received.body for received in api.received):
             continue
         template = environment.get_template(template_name)
         for tag in api.tags if "{tag}" in output else [None]:
