@@ -61,6 +61,13 @@ def public_specs(session: nox.Session) -> None:
 
 
 @nox.session
+def corpus(session: nox.Session) -> None:
+    """Ours and the peers on the APIs.guru directory (``-- --sample 120`` for a seeded part of it)."""
+    session.install("-e", ".[dev]")
+    session.run("python", "bench/corpus.py", *session.posargs)
+
+
+@nox.session
 def bench(session: nox.Session) -> None:
     """Time a regeneration by us and by peer generators on the same inputs (prints a table)."""
     session.install("-e", ".[dev]")
