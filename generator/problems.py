@@ -15,7 +15,9 @@ _FRAME_CONTEXT = 1  # lines shown above and below the problem's line
 
 # Rules whose findings do not change what code is generated: `validate` reports them and fails,
 # `generate` reports how many there are and goes on.
-ADVISORY_RULES = frozenset({"example-valid", "success-response", "renamed", "security-defined", "not-rendered"})
+ADVISORY_RULES = frozenset(
+    {"example-valid", "success-response", "renamed", "security-defined", "not-rendered", "pattern-unsupported"}
+)
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,11 @@ lets the server and client templates rely on the names.
 from __future__ import annotations
 
 import copy
+import functools
 from dataclasses import dataclass, field
 from typing import Any
+
+from pydantic_core import SchemaError, SchemaValidator, core_schema
 
 from generator import naming, pointers, refs, source, walk
 from generator.context import Context
@@ -130,6 +133,13 @@ class _Normalizer:
                 result[key] = copy.deepcopy(item)
             elif key in _PROSE_KEYS and isinstance(item, str):
                 result[key] = _tidy_prose(item)
+            elif in_schema and key == "pattern" and isinstance(item, str) and (why := _unenforceable(item)):
+                # kept out of the code, and said, rather than code that fails when imported
+                self.problems.append(
+                    self.context.problem(
+                        at, "pattern-unsupported", f"the pattern is not enforced: pydantic cannot compile it ({why})"
+                    )
+                )
             elif in_schema and key in _SCHEMA_IN_MAP and isinstance(item, dict):
                 result[key] = {
                     name: self._rewrite(sub, document, pointers.join(at, name), in_schema=True)
@@ -240,3 +250,13 @@ def _needs_class(schema: Any) -> bool:
     if isinstance(schema.get("additionalProperties"), dict):
         return _needs_class(schema["additionalProperties"])
     return False
+
+
+@functools.cache
+def _unenforceable(pattern: str) -> str:
+    """Why pydantic (its Rust regex engine) cannot compile ``pattern``; empty when it can."""
+    try:
+        SchemaValidator(core_schema.str_schema(pattern=pattern))
+    except SchemaError as error:
+        return str(error).strip().splitlines()[-1]
+    return ""
