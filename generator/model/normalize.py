@@ -209,6 +209,9 @@ class _Normalizer:
                 self._hoist(header, f"{name}{naming.class_name(header_name)}Header")
 
     def _hoist(self, holder: dict[str, Any], name: str) -> None:
+        for media in (holder.get("content") or {}).values():  # a parameter or header given as `content`
+            if isinstance(media, dict):
+                self._hoist(media, name)
         schema = holder.get("schema")
         if not _needs_class(schema):
             return
