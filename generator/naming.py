@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import keyword
 import re
+from collections.abc import Container
 
 from packaging.version import InvalidVersion, Version
 
@@ -57,6 +58,14 @@ def snake_name(name: str) -> str:
     if keyword.iskeyword(result) or keyword.issoftkeyword(result) or result in ("self", "cls"):
         result += "_"
     return result
+
+
+def numbered(base: str, taken: Container[str], separator: str = "") -> str:
+    """``base``, or the first of ``base2``, ``base3``, ... (with ``separator`` before the number) not taken."""
+    name, number = base, 2
+    while name in taken:
+        name, number = f"{base}{separator}{number}", number + 1
+    return name
 
 
 def package_version(version: str) -> str:

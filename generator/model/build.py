@@ -61,9 +61,7 @@ class Builder:
             operation = item.operation
             operation_id = operation.value.get("operationId")
             base = naming.snake_name(operation_id or f"{operation.path} {operation.method}")
-            python_name, number = base, 2
-            while python_name in taken:
-                python_name, number = f"{base}_{number}", number + 1
+            python_name = naming.numbered(base, taken, "_")
             taken.add(python_name)
             try:
                 body = self._body(operation.pointer, operation.value.get("requestBody"))
@@ -239,9 +237,7 @@ class Builder:
             if name in holders:
                 first = holders[name]
                 name = f"{name}_{parameter.location}" if parameter.location != first.location else name
-                number = 2
-                while name in holders:
-                    name, number = f"{parameter.python_name}_{number}", number + 1
+                name = name if name not in holders else naming.numbered(parameter.python_name, holders, "_")
                 self.problems.append(
                     self.context.problem(
                         at,

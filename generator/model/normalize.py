@@ -87,9 +87,7 @@ class _Normalizer:
             name = naming.class_name(original)
             pointer = pointers.join(SCHEMAS, original)
             if name in taken:  # `Address` and `address`: the later is renamed, and told
-                wanted, number = name, 2
-                while name in taken or name in schemas:
-                    name, number = f"{wanted}{number}", number + 1
+                wanted, name = name, naming.numbered(name, {*taken, *schemas})
                 self.problems.append(
                     self.context.problem(
                         pointer,
@@ -107,9 +105,7 @@ class _Normalizer:
         if key not in self.names:
             tokens = [token for token in pointers.split(pointer) if token not in ("components", "schemas", "$defs")]
             base = naming.class_name(" ".join(tokens[-2:]) if tokens else document.path.stem)
-            name, number = base, 2
-            while name in self.names.values():
-                name, number = f"{base}{number}", number + 1
+            name = naming.numbered(base, self.names.values())
             self.names[key] = name
             target = refs.lookup(document.data, pointer)
             self.schemas[name] = {}  # reserve it before rewriting, so recursive schemas terminate
@@ -219,9 +215,7 @@ class _Normalizer:
             if other == schema:  # the same inline schema for several media types: one class
                 holder["schema"] = {"$ref": f"#{pointers.join(SCHEMAS, existing)}"}
                 return
-        unique, number = name, 2
-        while unique in self.schemas:
-            unique, number = f"{name}{number}", number + 1
+        unique = naming.numbered(name, self.schemas)
         self.schemas[unique] = schema
         holder["schema"] = {"$ref": f"#{pointers.join(SCHEMAS, unique)}"}
 
