@@ -1,6 +1,7 @@
 """The yardstick: ours, datamodel-code-generator and openapi-python-client on real specs, in one run.
 
     python bench/corpus.py [--sample N] [--seed S] [--examples] [--mypy N] [--tools ours,dcg,opc] [--jobs 2]
+                           [--record FILE]
 
 Documents come from ``corpus_fetch`` (the APIs.guru directory, or ``--examples`` for
 ``@readme/oas-examples``). Each tool runs in its own process with a time limit. Printed: one table
@@ -19,8 +20,9 @@ import re
 import subprocess
 import sys
 import tempfile
+import threading
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,12 +59,23 @@ def main() -> None:
     parser.add_argument("--mypy", type=int, default=0, help="run mypy --strict on our output for the first N")
     parser.add_argument("--tools", default="ours,dcg,opc")
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--record", type=Path, help="JSON-lines file of finished rows: appended to, resumed from")
     arguments = parser.parse_args()
     documents = corpus_fetch.examples() if arguments.examples else corpus_fetch.directory()
     chosen = corpus_fetch.sample(documents, arguments.sample, arguments.seed)
     tools = arguments.tools.split(",")
+    done = _recorded(arguments.record, tools)
+    wanted = [(index, path) for index, path in enumerate(chosen) if corpus_fetch.name(path) not in done]
+
+    def run(item: tuple[int, Path]) -> Row:
+        row = run_document(item[1], tools, item[0] < arguments.mypy)
+        if arguments.record is not None:
+            _record(arguments.record, row)
+        return row
+
     with ThreadPoolExecutor(arguments.jobs) as pool:
-        rows = list(pool.map(lambda item: run_document(item[1], tools, item[0] < arguments.mypy), enumerate(chosen)))
+        fresh = {row.document: row for row in pool.map(run, wanted)}
+    rows = [fresh.get(name) or done[name] for name in map(corpus_fetch.name, chosen)]
     print_table(rows, tools)
     print_reasons(rows)
 
@@ -133,6 +146,33 @@ def run_opc(document: Path, out: Path, row: Row, with_mypy: bool) -> Result:
 
 
 RUNNERS = {"ours": run_ours, "dcg": run_dcg, "opc": run_opc}
+
+
+_RECORD_LOCK = threading.Lock()
+
+
+def _record(record: Path, row: Row) -> None:
+    line = json.dumps({**asdict(row), "commit": _commit()}, sort_keys=True)
+    with _RECORD_LOCK, record.open("a", encoding="utf-8") as file:
+        file.write(line + "\n")
+
+
+def _recorded(record: Path | None, tools: list[str]) -> dict[str, Row]:
+    """Rows already in the record that ran every one of ``tools``; the last one of a document wins."""
+    rows: dict[str, Row] = {}
+    if record is None or not record.exists():
+        return rows
+    for line in record.read_text(encoding="utf-8").splitlines():
+        data = json.loads(line)
+        results = {tool: Result(**result) for tool, result in data["results"].items()}
+        if all(tool in results for tool in tools):
+            rows[data["document"]] = Row(data["document"], data["valid"], data["operations_in"], results)
+    return rows
+
+
+def _commit() -> str:
+    ran = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True, text=True)
+    return ran.stdout.strip()
 
 
 def print_table(rows: list[Row], tools: list[str]) -> None:
