@@ -8,6 +8,10 @@ Documents come from ``corpus_fetch`` (the APIs.guru directory, or ``--examples``
 (generated and imported, refused with a genuine problem, refused falsely, crashed, timed out,
 operations dropped), then our failures grouped by reason. A refusal is genuine when every blocking
 problem is located and openapi-spec-validator also refuses the document; any other is false.
+
+With ``--record FILE``, every finished document is appended to a JSON-lines file, and a later run
+with the same file runs only what is missing: the peers' results are kept (their versions are
+pinned), ours only when recorded at the same, clean commit.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -41,6 +46,8 @@ class Result:
     reason: str = ""
     operations_out: int | None = None
     mypy_errors: int | None = None
+    seconds: float = 0.0
+    commit: str = ""  # of this project when the tool ran: our results are only reused from the same one
 
 
 @dataclass
@@ -64,28 +71,38 @@ def main() -> None:
     documents = corpus_fetch.examples() if arguments.examples else corpus_fetch.directory()
     chosen = corpus_fetch.sample(documents, arguments.sample, arguments.seed)
     tools = arguments.tools.split(",")
-    done = _recorded(arguments.record, tools)
-    wanted = [(index, path) for index, path in enumerate(chosen) if corpus_fetch.name(path) not in done]
+    commit = _commit()
+    recorded = _recorded(arguments.record, commit)
 
     def run(item: tuple[int, Path]) -> Row:
-        row = run_document(item[1], tools, item[0] < arguments.mypy)
-        if arguments.record is not None:
-            _record(arguments.record, row)
+        index, path = item
+        row = recorded.get(corpus_fetch.name(path))
+        missing = [tool for tool in tools if row is None or tool not in row.results]
+        if missing:
+            row = run_document(path, missing, index < arguments.mypy, row, commit)
+            if arguments.record is not None:
+                _record(arguments.record, row)
+        assert row is not None
         return row
 
     with ThreadPoolExecutor(arguments.jobs) as pool:
-        fresh = {row.document: row for row in pool.map(run, wanted)}
-    rows = [fresh.get(name) or done[name] for name in map(corpus_fetch.name, chosen)]
+        rows = list(pool.map(run, enumerate(chosen)))
     print_table(rows, tools)
     print_reasons(rows)
 
 
-def run_document(document: Path, tools: list[str], with_mypy: bool) -> Row:
-    data = json.loads(document.read_text(encoding="utf-8"))
-    row = Row(corpus_fetch.name(document), _spec_validator_accepts(document), _operations(data))
+def run_document(document: Path, tools: list[str], with_mypy: bool, row: Row | None, commit: str) -> Row:
+    """``row`` with the results of ``tools`` added; a new row when the document has none recorded."""
+    if row is None:
+        data = json.loads(document.read_text(encoding="utf-8"))
+        row = Row(corpus_fetch.name(document), _spec_validator_accepts(document), _operations(data))
     with tempfile.TemporaryDirectory() as scratch:
         for tool in tools:
-            row.results[tool] = RUNNERS[tool](document, Path(scratch) / tool, row, with_mypy)
+            started = time.perf_counter()
+            result = RUNNERS[tool](document, Path(scratch) / tool, row, with_mypy)
+            result.seconds = round(time.perf_counter() - started, 2)
+            result.commit = commit
+            row.results[tool] = result
     print(
         f"{row.document}: " + ", ".join(f"{tool} {result.outcome}" for tool, result in row.results.items()),
         file=sys.stderr,
@@ -152,21 +169,25 @@ _RECORD_LOCK = threading.Lock()
 
 
 def _record(record: Path, row: Row) -> None:
-    line = json.dumps({**asdict(row), "commit": _commit()}, sort_keys=True)
+    line = json.dumps(asdict(row), sort_keys=True)
     with _RECORD_LOCK, record.open("a", encoding="utf-8") as file:
         file.write(line + "\n")
 
 
-def _recorded(record: Path | None, tools: list[str]) -> dict[str, Row]:
-    """Rows already in the record that ran every one of ``tools``; the last one of a document wins."""
+def _recorded(record: Path | None, commit: str) -> dict[str, Row]:
+    """Each document's recorded results, the latest per tool; ours only when they ran at ``commit``.
+
+    The peers are pinned, so their results hold whatever our commit; ours change with every commit.
+    """
     rows: dict[str, Row] = {}
     if record is None or not record.exists():
         return rows
     for line in record.read_text(encoding="utf-8").splitlines():
         data = json.loads(line)
-        results = {tool: Result(**result) for tool, result in data["results"].items()}
-        if all(tool in results for tool in tools):
-            rows[data["document"]] = Row(data["document"], data["valid"], data["operations_in"], results)
+        row = rows.setdefault(data["document"], Row(data["document"], data["valid"], data["operations_in"]))
+        for tool, result in data["results"].items():
+            if tool != "ours" or (result.get("commit") == commit and not commit.endswith("-dirty")):
+                row.results[tool] = Result(**result)
     return rows
 
 

@@ -121,7 +121,7 @@ class _Normalizer:
         if not isinstance(value, dict):
             return value
         if isinstance(value.get("$ref"), str):
-            return self._rewrite_ref(value, document, in_schema=in_schema)
+            return self._rewrite_ref(value, document, here, in_schema=in_schema)
         result: dict[str, Any] = {}
         for key, item in value.items():
             at = pointers.join(here, key)
@@ -146,7 +146,9 @@ class _Normalizer:
                 result[key] = self._rewrite(item, document, at, in_schema=child_in_schema)
         return result
 
-    def _rewrite_ref(self, value: dict[str, Any], document: source.SourceDocument, *, in_schema: bool) -> Any:
+    def _rewrite_ref(
+        self, value: dict[str, Any], document: source.SourceDocument, here: str, *, in_schema: bool
+    ) -> Any:
         target = self.context.resolver.resolve(value["$ref"], document)
         if in_schema:
             key = (str(target.document.path), target.pointer)
@@ -158,7 +160,8 @@ class _Normalizer:
             name = self.names.get(key) if is_root_component else self._component_name(target.document, target.pointer)
             if name is None:  # a component whose name collided; the problem is reported already
                 return {}
-            siblings = {k: v for k, v in value.items() if k != "$ref"}  # 3.1 allows keywords beside $ref
+            # 3.1 allows keywords beside $ref; they are schema keywords like any other
+            siblings = self._rewrite({k: v for k, v in value.items() if k != "$ref"}, document, here, in_schema=True)
             ref = {"$ref": f"#{pointers.join(SCHEMAS, name)}"}
             return {**ref, **siblings} if siblings else ref
         if target.document is self.root and value["$ref"].startswith("#"):
