@@ -91,7 +91,7 @@ def main() -> None:
     print_reasons(rows)
 
 
-def run_document(document: Path, tools: list[str], with_mypy: bool, row: Row | None, commit: str) -> Row:
+def run_document(document: Path, tools: list[str], with_mypy: bool, row: Row | None = None, commit: str = "") -> Row:
     """``row`` with the results of ``tools`` added; a new row when the document has none recorded."""
     if row is None:
         data = json.loads(document.read_text(encoding="utf-8"))
@@ -127,7 +127,7 @@ def run_ours(document: Path, out: Path, row: Row, with_mypy: bool) -> Result:
         return Result("crashed", _last_line(ran.stderr))
     counted = re.search(r"(\d+) operations, (\d+) webhooks and callbacks", ran.stderr)
     packages = [path.parent for side in ("client", "server") for path in (out / side).glob("*/__init__.py")]
-    imported = _imports(packages, ["models", "_client"] if packages else [])
+    imported = _imports(packages)
     if imported:
         return Result("import failed", imported, _sum(counted))
     mypy_errors = _mypy(packages) if with_mypy else None
@@ -259,15 +259,17 @@ def _spec_validator_accepts(document: Path) -> bool:
     return ran is not None and ran.returncode == 0
 
 
-def _imports(packages: list[Path], modules: list[str]) -> str:
-    """The error that importing the generated packages gives; empty when they import."""
+def _imports(packages: list[Path]) -> str:
+    """The error that importing the generated packages, every model of them included, gives; empty when they import."""
     for package in packages:
-        names = [package.name] + [
-            f"{package.name}.{module}" for module in modules if (package / f"{module}.py").exists()
-        ]
+        statements = [f"import {package.name}"]
+        if (package / "models" / "__init__.py").exists():  # each model is imported on first use: use them all
+            statements.append(f"import {package.name}.models as m; [getattr(m, name) for name in m.__all__]")
+        if (package / "_client.py").exists():
+            statements.append(f"import {package.name}._client")
         if package.parent.name == "server":
-            names.append(f"{package.name}.app")
-        ran = _run([sys.executable, "-c", "; ".join(f"import {name}" for name in names)], cwd=package.parent)
+            statements.append(f"import {package.name}.app")
+        ran = _run([sys.executable, "-c", "; ".join(statements)], cwd=package.parent)
         if ran is None:
             return "import timed out"
         if ran.returncode != 0:

@@ -47,11 +47,16 @@ def test_golden_record(fixture: Path, tmp_path: Path, monkeypatch: pytest.Monkey
         generate(fixture / "spec.yaml", expected)
     generate(fixture / "spec.yaml", tmp_path / "generated")
     assert drift.diff(expected, tmp_path / "generated", "generated") == ""
-    # and the models import: defaults and forward references resolve when Python runs them
+    # and the packages import, every model included: defaults, forward references, dataclass fields
     monkeypatch.syspath_prepend(str(tmp_path / "generated" / "client"))
+    monkeypatch.syspath_prepend(str(tmp_path / "generated" / "server"))
     for module in [name for name in sys.modules if name.startswith("posthog_experiments")]:
         monkeypatch.delitem(sys.modules, module)
-    importlib.import_module("posthog_experiments.models")
+    models = importlib.import_module("posthog_experiments.models")
+    for name in models.__all__:
+        getattr(models, name)
+    importlib.import_module("posthog_experiments._client")
+    importlib.import_module("posthog_experiments_server.app")
 
 
 def test_regenerating_is_byte_identical(tmp_path: Path) -> None:

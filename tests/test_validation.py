@@ -133,3 +133,14 @@ def test_a_structure_problem_says_its_reason_before_the_value(tmp_path: Path) ->
     (problem,) = [p for p in validate(tmp_path / "long.yaml").problems if p.rule == "openapi-structure"]
     assert problem.message.startswith("the value is not valid under any of the schemas listed in the "), problem.message
     assert len(problem.message) < 300
+
+
+def test_an_example_under_a_pattern_python_cannot_read_is_said_unchecked_not_a_crash(tmp_path: Path) -> None:
+    spec = (
+        "openapi: 3.1.0\ninfo: {title: T, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n    Letters:\n"
+        "      type: string\n      pattern: '^[\\p{L} ]+$'\n      example: Ærø\n"
+    )
+    (tmp_path / "letters.yaml").write_text(spec, encoding="utf-8")
+    problems = [p for p in validate(tmp_path / "letters.yaml").problems if p.rule == "example-valid"]
+    assert [(p.pointer, p.blocking) for p in problems] == [("#/components/schemas/Letters/example", False)]
+    assert problems[0].message.startswith("the example is not checked: a pattern of its schema is not one Python reads")

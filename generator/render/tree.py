@@ -14,6 +14,7 @@ from generator import naming
 from generator.model.api import Api, Parameter, Response
 from generator.render import client
 from generator.render.header import header
+from generator.render.model_modules import split_models
 from generator.render.models import render_models
 from generator.settings import Settings
 
@@ -44,7 +45,7 @@ PLAN: tuple[tuple[str, str], ...] = (
 FORMATS_TEMPLATE = "_formats.py.jinja"  # rendered only when a schema uses one of the generator's formats
 WEBHOOKS_TEMPLATE = "client/webhooks.py.jinja"  # rendered only when the API has webhooks or callbacks to parse
 SPEC_COPIES = ("server/{server}/openapi.yaml", "server/{server}/openapi.json")  # what the server serves
-MODELS_MODULES = ("client/{client}/models.py", "server/{server}/models.py")
+MODELS_PACKAGES = ("client/{client}/models", "server/{server}/models")  # one module per model, see model_modules
 MARKERS = ("client/{client}/py.typed", "server/{server}/py.typed")  # PEP 561 markers stay empty
 
 
@@ -64,8 +65,10 @@ def render_tree(api: Api, document: dict[str, Any], spec: Spec, settings: Settin
             path = PurePosixPath(output.format(**names, tag=tag.python_name if tag else ""))
             files[path] = template.render(**context, tag=tag, header=header(api, path.suffix))
     models = render_models(document, header(api, ".py"), api.schema_names, api.model_base, settings.cache)
-    for output in MODELS_MODULES:
-        files[PurePosixPath(output.format(**names))] = models
+    modules = split_models(models, header(api, ".py"))
+    for output in MODELS_PACKAGES:
+        folder = PurePosixPath(output.format(**names))
+        files.update({folder / name: text for name, text in modules.items()})
     for output in MARKERS:
         files[PurePosixPath(output.format(**names))] = ""
     yaml_copy, json_copy = (PurePosixPath(output.format(**names)) for output in SPEC_COPIES)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -79,7 +80,14 @@ def _schema_examples(context: Context, factory: _ValidatorFactory, root_pointer:
 def _errors(
     context: Context, validator: Validator, value: Any, document: source.SourceDocument, at: str, schema_pointer: str
 ) -> Iterator[Problem]:
-    errors: list[ValidationError] = sorted(validator.iter_errors(value), key=lambda e: list(map(str, e.absolute_path)))
+    try:
+        errors: list[ValidationError] = sorted(
+            validator.iter_errors(value), key=lambda e: list(map(str, e.absolute_path))
+        )
+    except re.error as error:  # a pattern written for another engine (`\p{L}`): said where the pattern is too
+        message = f"the example is not checked: a pattern of its schema is not one Python reads ({error})"
+        yield context.problem(at, RULE, f"{message} (the schema is at #{schema_pointer})", document=document)
+        return
     for error in errors:
         pointer = pointers.join(at, *error.absolute_path)
         message = f"{error.message} (the schema is at #{schema_pointer})"

@@ -20,11 +20,11 @@ from .._base import (
     SyncAPIClient,
 )
 
-_BATCH: Parser[models.CaptureResponse] = Parser(models.CaptureResponse)
+_BATCH: Parser[models.CaptureResponse] = Parser(lambda: models.CaptureResponse)
 
-_CREATE: Parser[models.CaptureResponse] = Parser(models.CaptureResponse)
+_CREATE: Parser[models.CaptureResponse] = Parser(lambda: models.CaptureResponse)
 
-_E: Parser[models.CaptureResponse] = Parser(models.CaptureResponse)
+_E: Parser[models.CaptureResponse] = Parser(lambda: models.CaptureResponse)
 
 
 class CaptureResource:

@@ -23,29 +23,31 @@ from .._base import (
     json_parameter,
 )
 
-_LIST: Parser[models.PaginatedExperimentList] = Parser(models.PaginatedExperimentList)
+_LIST: Parser[models.PaginatedExperimentList] = Parser(lambda: models.PaginatedExperimentList)
 
-_CREATE: Parser[models.Experiment] = Parser(models.Experiment)
+_CREATE: Parser[models.Experiment] = Parser(lambda: models.Experiment)
 
 _REQUIRES_FLAG_IMPLEMENTATION: Parser[models.RequiresFlagImplementationResponse] = Parser(
-    models.RequiresFlagImplementationResponse
+    lambda: models.RequiresFlagImplementationResponse
 )
 
-_STATS: Parser[models.ExperimentStats] = Parser(models.ExperimentStats)
+_STATS: Parser[models.ExperimentStats] = Parser(lambda: models.ExperimentStats)
 
-_DELETE: Parser[None] = Parser(type(None))
+_DELETE: Parser[None] = Parser(lambda: None)
 
-_RETRIEVE: Parser[models.Experiment] = Parser(models.Experiment)
+_RETRIEVE: Parser[models.Experiment] = Parser(lambda: models.Experiment)
 
-_PARTIAL_UPDATE: Parser[models.Experiment] = Parser(models.Experiment)
+_PARTIAL_UPDATE: Parser[models.Experiment] = Parser(lambda: models.Experiment)
 
-_UPDATE: Parser[models.Experiment] = Parser(models.Experiment)
+_UPDATE: Parser[models.Experiment] = Parser(lambda: models.Experiment)
 
-_CREATE_EXPOSURE_COHORT_FOR_EXPERIMENT: Parser[models.ExposureCohortResponse] = Parser(models.ExposureCohortResponse)
+_CREATE_EXPOSURE_COHORT_FOR_EXPERIMENT: Parser[models.ExposureCohortResponse] = Parser(
+    lambda: models.ExposureCohortResponse
+)
 
-_RESULTS: Parser[models.ExperimentResultsResponse] = Parser(models.ExperimentResultsResponse)
+_RESULTS: Parser[models.ExperimentResultsResponse] = Parser(lambda: models.ExperimentResultsResponse)
 
-_SECONDARY_RESULTS: Parser[models.SecondaryResultsResponse] = Parser(models.SecondaryResultsResponse)
+_SECONDARY_RESULTS: Parser[models.SecondaryResultsResponse] = Parser(lambda: models.SecondaryResultsResponse)
 
 
 class ExperimentsResource:

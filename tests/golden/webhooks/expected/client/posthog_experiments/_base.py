@@ -222,16 +222,20 @@ class AsyncAPIClient(BaseClient):
 
 
 class Parser(Generic[T]):
-    """Turns a response body into the type a method returns; built once per type, on first use."""
+    """Turns a response body into the type a method returns, ``kind()`` (``None``: no body).
 
-    def __init__(self, kind: Any) -> None:
+    The type is given as a function so that its models are imported, and its validator built,
+    when the first response comes, not when the module is.
+    """
+
+    def __init__(self, kind: Callable[[], Any]) -> None:
         self._kind = kind
         self._adapter: TypeAdapter[T] | None = None
 
     def __call__(self, response: httpx.Response) -> T:
         if self._adapter is None:
-            self._adapter = TypeAdapter(self._kind)
-        if self._kind is type(None):
+            self._adapter = TypeAdapter(self._kind())
+        if self._adapter.core_schema["type"] == "none":
             return None  # type: ignore[return-value]
         return self._adapter.validate_json(response.content)
 

@@ -19,7 +19,7 @@ from .._base import (
     SyncAPIClient,
 )
 
-_CREATE_PET: Parser[models.Pet] = Parser(models.Pet)
+_CREATE_PET: Parser[models.Pet] = Parser(lambda: models.Pet)
 
 
 class DefaultResource:

@@ -17,7 +17,7 @@ from .._base import (
     SyncAPIClient,
 )
 
-_SEARCH: Parser[models.Hit] = Parser(models.Hit)
+_SEARCH: Parser[models.Hit] = Parser(lambda: models.Hit)
 
 
 class DefaultResource:

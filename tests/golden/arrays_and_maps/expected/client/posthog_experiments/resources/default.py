@@ -18,9 +18,9 @@ from .._base import (
     SyncAPIClient,
 )
 
-_GET_INVENTORY: Parser[builtins.dict[str, int]] = Parser(builtins.dict[str, int])
+_GET_INVENTORY: Parser[builtins.dict[str, int]] = Parser(lambda: builtins.dict[str, int])
 
-_LIST_SHELVES: Parser[builtins.list[models.Shelf]] = Parser(builtins.list[models.Shelf])
+_LIST_SHELVES: Parser[builtins.list[models.Shelf]] = Parser(lambda: builtins.list[models.Shelf])
 
 
 class DefaultResource:

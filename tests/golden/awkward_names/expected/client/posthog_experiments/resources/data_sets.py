@@ -17,7 +17,7 @@ from .._base import (
     SyncAPIClient,
 )
 
-_GET_THE_CLASS: Parser[models.Class] = Parser(models.Class)
+_GET_THE_CLASS: Parser[models.Class] = Parser(lambda: models.Class)
 
 
 class DataSetsResource:

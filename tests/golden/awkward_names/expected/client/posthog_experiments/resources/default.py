@@ -18,9 +18,9 @@ from .._base import (
     json_parameter,
 )
 
-_SEARCH: Parser[None] = Parser(type(None))
+_SEARCH: Parser[None] = Parser(lambda: None)
 
-_GET_TOKEN: Parser[None] = Parser(type(None))
+_GET_TOKEN: Parser[None] = Parser(lambda: None)
 
 
 class DefaultResource:

@@ -20,9 +20,9 @@ from .._base import (
     SyncAPIClient,
 )
 
-_UPLOAD_ATTACHMENT: Parser[models.UploadAttachmentResponse201] = Parser(models.UploadAttachmentResponse201)
+_UPLOAD_ATTACHMENT: Parser[models.UploadAttachmentResponse201] = Parser(lambda: models.UploadAttachmentResponse201)
 
-_CREATE_NOTE: Parser[models.Note] = Parser(models.Note)
+_CREATE_NOTE: Parser[models.Note] = Parser(lambda: models.Note)
 
 
 class DefaultResource:

@@ -18,13 +18,13 @@ from .._base import (
     SyncAPIClient,
 )
 
-_REPOS_STACKS_LIST: Parser[builtins.list[str]] = Parser(builtins.list[str])
+_REPOS_STACKS_LIST: Parser[builtins.list[str]] = Parser(lambda: builtins.list[str])
 
-_SETTINGS: Parser[None] = Parser(type(None))
+_SETTINGS: Parser[None] = Parser(lambda: None)
 
-_LIST_STACKS: Parser[builtins.list[str]] = Parser(builtins.list[str])
+_LIST_STACKS: Parser[builtins.list[str]] = Parser(lambda: builtins.list[str])
 
-_REPOS_STACKS_CREATE: Parser[None] = Parser(type(None))
+_REPOS_STACKS_CREATE: Parser[None] = Parser(lambda: None)
 
 
 class ReposResource:

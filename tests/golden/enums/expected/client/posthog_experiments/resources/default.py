@@ -19,7 +19,7 @@ from .._base import (
     SyncAPIClient,
 )
 
-_LIST_ORDERS: Parser[builtins.list[models.Order]] = Parser(builtins.list[models.Order])
+_LIST_ORDERS: Parser[builtins.list[models.Order]] = Parser(lambda: builtins.list[models.Order])
 
 
 class DefaultResource:

@@ -21,9 +21,9 @@ from .._base import (
 )
 from .._formats import LenientDatetime
 
-_LIST_BOOKINGS: Parser[builtins.list[models.Booking]] = Parser(builtins.list[models.Booking])
+_LIST_BOOKINGS: Parser[builtins.list[models.Booking]] = Parser(lambda: builtins.list[models.Booking])
 
-_CREATE_BOOKING: Parser[models.Booking] = Parser(models.Booking)
+_CREATE_BOOKING: Parser[models.Booking] = Parser(lambda: models.Booking)
 
 
 class DefaultResource:

@@ -16,9 +16,9 @@ from .._base import (
     SyncAPIClient,
 )
 
-_END_SESSION: Parser[None] = Parser(type(None))
+_END_SESSION: Parser[None] = Parser(lambda: None)
 
-_TOUCH_SESSION: Parser[None] = Parser(type(None))
+_TOUCH_SESSION: Parser[None] = Parser(lambda: None)
 
 
 class DefaultResource:

@@ -20,7 +20,7 @@ from .._base import (
     SyncAPIClient,
 )
 
-_LIST_NOTES: Parser[builtins.list[models.Note]] = Parser(builtins.list[models.Note])
+_LIST_NOTES: Parser[builtins.list[models.Note]] = Parser(lambda: builtins.list[models.Note])
 
 
 class DefaultResource:

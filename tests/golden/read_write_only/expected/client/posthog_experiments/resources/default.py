@@ -17,9 +17,9 @@ from .._base import (
     SyncAPIClient,
 )
 
-_CREATE_TEAM: Parser[models.Team] = Parser(models.Team)
+_CREATE_TEAM: Parser[models.Team] = Parser(lambda: models.Team)
 
-_CREATE_USER: Parser[models.User] = Parser(models.User)
+_CREATE_USER: Parser[models.User] = Parser(lambda: models.User)
 
 
 class DefaultResource:

@@ -17,7 +17,7 @@ from .._base import (
     SyncAPIClient,
 )
 
-_GET_TREE: Parser[models.Node] = Parser(models.Node)
+_GET_TREE: Parser[models.Node] = Parser(lambda: models.Node)
 
 
 class DefaultResource:

@@ -17,7 +17,7 @@ from .._base import (
     SyncAPIClient,
 )
 
-_GET_PET: Parser[models.Pet] = Parser(models.Pet)
+_GET_PET: Parser[models.Pet] = Parser(lambda: models.Pet)
 
 
 class DefaultResource:

@@ -16,7 +16,7 @@ from .._base import (
     SyncAPIClient,
 )
 
-_SUBSCRIBE: Parser[None] = Parser(type(None))
+_SUBSCRIBE: Parser[None] = Parser(lambda: None)
 
 
 class DefaultResource:
