@@ -112,13 +112,13 @@ def test_corpus_is_large_enough() -> None:
     assert len([case for case in CASES if _expectation(case) is not None]) >= 20
 
 
-def test_a_blocking_naming_problem_does_not_hide_the_structure_problems(tmp_path: Path) -> None:
-    spec = (CORPUS / "name_collision_operations.yaml").read_text()
+def test_a_blocking_rendering_problem_does_not_hide_the_structure_problems(tmp_path: Path) -> None:
+    spec = (CORPUS / "unrenderable_enum.yaml").read_text()
     spec += "    post:\n      operationId: addPet\n      responses:\n        '200':\n          description: Added.\n"
     spec += "          content:\n            application/json:\n              schema: null\n"
     (tmp_path / "both.yaml").write_text(spec)
     rules = {problem.rule for problem in validate(tmp_path / "both.yaml").problems}
-    assert rules == {"name-collision", "openapi-structure"}
+    assert rules == {"renderable", "openapi-structure"}
 
 
 def test_a_structure_problem_says_its_reason_before_the_value(tmp_path: Path) -> None:

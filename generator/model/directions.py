@@ -13,14 +13,14 @@ import copy
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from generator import pointers, walk
+from generator import naming, pointers, walk
 
 SCHEMAS_REF = "#/components/schemas/"
 REQUEST_SUFFIX = "Request"
 
 
 def split(document: dict[str, Any], collision: Callable[[str, str], None]) -> None:
-    """Rewrite ``document`` in place; ``collision(schema name, message)`` reports a name taken."""
+    """Rewrite ``document`` in place; ``collision(schema name, message)`` tells of a name taken."""
     schemas: dict[str, Any] = document["components"]["schemas"]
     read_only = {name for name, schema in schemas.items() if _has_flag(schema, "readOnly")}
     write_only = {name for name, schema in schemas.items() if _has_flag(schema, "writeOnly")}
@@ -28,11 +28,13 @@ def split(document: dict[str, Any], collision: Callable[[str, str], None]) -> No
     differs = _reaching(read_only | write_only, references)
     bodies = list(_request_body_holders(document))
     used_in_requests = _closure({name for holder in bodies for name in _references(holder["schema"])}, references)
-    renamed = {name: name + REQUEST_SUFFIX for name in sorted(differs & used_in_requests)}
-    for name, request_name in renamed.items():
-        if request_name in schemas:
-            collision(name, f"schema {name!r} needs a request form {request_name!r}, but that name is taken")
-            return
+    renamed: dict[str, str] = {}
+    for name in sorted(differs & used_in_requests):
+        wanted = name + REQUEST_SUFFIX
+        request_name = naming.numbered(wanted, {*schemas, *renamed.values()})
+        if request_name != wanted:  # a schema of the spec has the name already
+            collision(name, f"schema {name!r} needs a request form; {wanted!r} is taken, so it is {request_name!r}")
+        renamed[name] = request_name
     for name, request_name in renamed.items():
         schemas[request_name] = _without(schemas[name], "readOnly", renamed)
     for name in write_only:

@@ -74,12 +74,12 @@ class _Normalizer:
         self._hoist_inline(document, components)
         components["schemas"] = self.schemas
         document["components"] = components
-        directions.split(document, self._direction_collision)
+        directions.split(document, self._request_form_renamed)
         return Normalized(_sorted_keys(document), self.problems)
 
-    def _direction_collision(self, name: str, message: str) -> None:
+    def _request_form_renamed(self, name: str, message: str) -> None:
         origin = next((pointer for (_, pointer), given in self.names.items() if given == name), SCHEMAS)
-        self.problems.append(self.context.problem(origin, "name-collision", message, at_key=True))
+        self.problems.append(self.context.problem(origin, "renamed", message, at_key=True))
 
     def _name_root_components(self, schemas: dict[str, Any]) -> None:
         taken: dict[str, str] = {}

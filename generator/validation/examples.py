@@ -84,8 +84,8 @@ def _errors(
         errors: list[ValidationError] = sorted(
             validator.iter_errors(value), key=lambda e: list(map(str, e.absolute_path))
         )
-    except re.error as error:  # a pattern written for another engine (`\p{L}`): said where the pattern is too
-        message = f"the example is not checked: a pattern of its schema is not one Python reads ({error})"
+    except re.error as unreadable:  # a pattern written for another engine (`\p{L}`): said where the pattern is too
+        message = f"the example is not checked: a pattern of its schema is not one Python reads ({unreadable})"
         yield context.problem(at, RULE, f"{message} (the schema is at #{schema_pointer})", document=document)
         return
     for error in errors:
