@@ -112,7 +112,7 @@ class Operation:
     class_stem: str  # PascalCase, for per-operation classes
     method: str
     path: str
-    tag: str
+    tag: str  # its tag's name in the spec while the model is built, then the tag's Python name
     summary: str
     description: str
     deprecated: bool

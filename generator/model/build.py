@@ -367,7 +367,9 @@ class Builder:
                 number = renamed.rsplit("_", 1)[1]
                 tag = dataclasses.replace(tag, python_name=renamed, class_stem=f"{tag.class_stem}{number}")
             seen_tags[tag.python_name] = tag.name
-            distinct.append(dataclasses.replace(tag, operations=tuple(self._distinct_operations(tag.operations))))
+            distinct_operations = self._distinct_operations(tag.operations)
+            operations = (dataclasses.replace(op, tag=tag.python_name) for op in distinct_operations)
+            distinct.append(dataclasses.replace(tag, operations=tuple(operations)))
         return tuple(distinct)
 
     def _distinct_operations(self, operations: tuple[api.Operation, ...]) -> Iterator[api.Operation]:

@@ -148,7 +148,7 @@ def create_app(
         *_resource(
             "/clusters/managed",
             {
-                "GET": adapter.handler(LIST_MANAGED_CLUSTERS, managed_clusters.list_managed_clusters),
+                "GET": adapter.handler(LIST_MANAGED_CLUSTERS, managed_clusters_2.list_managed_clusters),
             },
         ),
         *_resource(
