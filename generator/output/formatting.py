@@ -17,9 +17,9 @@ class VerificationError(Exception):
 
 def format_and_verify(tree: Path) -> None:
     config = tree / "ruff.toml"
-    _ruff("check", "--fix-only", "--exit-zero", "--config", str(config), str(tree))
-    _ruff("format", "--config", str(config), str(tree))
-    result = _ruff("check", "--no-fix", "--config", str(config), str(tree), check=False)
+    _ruff(tree, "check", "--fix-only", "--exit-zero", "--config", str(config), str(tree))
+    _ruff(tree, "format", "--config", str(config), str(tree))
+    result = _ruff(tree, "check", "--no-fix", "--config", str(config), str(tree), check=False)
     if result.returncode != 0:
         raise VerificationError("the generated code does not pass ruff", result.stdout + result.stderr)
     failure = _compile_failure(sorted(tree.rglob("*.py")))
@@ -28,9 +28,10 @@ def format_and_verify(tree: Path) -> None:
         raise VerificationError(f"{path.name} is not valid Python", details)
 
 
-def _ruff(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+def _ruff(tree: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """ruff, run from ``tree``: the relative paths of its config (per-file ignores) are read from there."""
     command = [sys.executable, "-m", "ruff", *args, "--no-cache"]  # not --quiet: it hides why it failed
-    result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603 - our own tool
+    result = subprocess.run(command, cwd=tree, capture_output=True, text=True, check=False)  # noqa: S603 - our own tool
     if check and result.returncode != 0:
         raise VerificationError(f"ruff {args[0]} failed", result.stdout + result.stderr)
     return result
