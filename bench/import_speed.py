@@ -94,7 +94,8 @@ def _ours(spec: Path, out: Path) -> tuple[Path, str]:
 def _dcg(spec: Path, out: Path) -> tuple[Path, str]:
     out.mkdir(parents=True)
     command = [sys.executable, "-m", "datamodel_code_generator", "--input", str(spec), "--input-file-type", "openapi"]
-    _run([*command, "--output-model-type", "pydantic_v2.BaseModel", "--output", str(out / "models.py")], cwd=out)
+    options = ["--output-model-type", "pydantic_v2.BaseModel", "--strict-nullable"]  # as ours calls it
+    _run([*command, *options, "--output", str(out / "models.py")], cwd=out)
     return out, "models"
 
 

@@ -11,11 +11,12 @@ checkers and imports a model's module on first access (PEP 562).
 from __future__ import annotations
 
 import ast
+import hashlib
 from collections.abc import Iterator
 
 from generator import naming
 
-PACKAGE = "models"
+_LONGEST = 100  # characters of a module name
 
 
 def split_models(code: str, header: str) -> dict[str, str]:
@@ -34,7 +35,7 @@ def split_models(code: str, header: str) -> dict[str, str]:
     for group in groups:
         first = min(group)
         names = _defined_names(statements[first]) or ["definitions"]
-        module = naming.numbered(naming.snake_name(names[0]), taken, "_")
+        module = naming.numbered(_module_name(names[0]), taken, "_")
         taken.add(module)
         for index in group:
             module_of[index] = module
@@ -52,6 +53,16 @@ def split_models(code: str, header: str) -> dict[str, str]:
         files[f"{module}.py"] = header + "\n" + "\n".join(line for line in head if line) + "\n\n\n" + body + "\n"
     files["__init__.py"] = _package_init(header, {name: module_of[index] for name, index in defined.items()})
     return dict(sorted(files.items()))
+
+
+def _module_name(name: str) -> str:
+    """The snake-case name, shortened when long: a file name, with its ``.pyc`` beside it, must fit
+    in 255 bytes, and nested schemas get class names of hundreds of characters. A hash of the whole
+    name keeps shortened ones apart."""
+    snake = naming.snake_name(name)
+    if len(snake) <= _LONGEST:
+        return snake
+    return f"{snake[: _LONGEST - 9].rstrip('_')}_{hashlib.sha256(name.encode()).hexdigest()[:8]}"
 
 
 def _package_init(header: str, module_of: dict[str, str]) -> str:
