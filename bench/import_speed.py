@@ -44,10 +44,11 @@ client = api.Client(api_key="k", http_client=httpx.Client(transport=transport, b
 result = client.repos.get(owner="octocat", repo="Hello-World")
 """,
     "opc": """
+import importlib
 from {package} import Client
-from {package}.api.repos import repos_get
+operation = importlib.import_module("{module}")
 client = Client(base_url="https://api.github.com", httpx_args={{"transport": transport}})
-result = repos_get.sync(owner="octocat", repo="Hello-World", client=client)
+result = operation.sync(owner="octocat", repo="Hello-World", client=client)
 """,
     "dcg": """
 import models
@@ -73,7 +74,8 @@ def main() -> None:
         for tool in arguments.tools.split(","):
             folder, package = GENERATORS[tool](spec, Path(scratch) / tool)
             compileall.compile_dir(folder, quiet=1, workers=2)
-            code = _PRELUDE.format(answer=str(answer)) + _CALLS[tool].format(package=package) + _REPORT
+            call = _CALLS[tool].format(package=package, module=_opc_module(folder) if tool == "opc" else "")
+            code = _PRELUDE.format(answer=str(answer)) + call + _REPORT
             times = [_seconds(code, folder) for _ in range(arguments.runs)]
             rows.append((tool, statistics.median(times), min(times), max(times)))
     print(f"\nImport and first call, GitHub's description, median of {arguments.runs} fresh interpreters\n")
@@ -103,6 +105,15 @@ def _opc(spec: Path, out: Path) -> tuple[Path, str]:
     command = [sys.executable, "-m", "openapi_python_client", "generate", "--path", str(spec)]
     _run([*command, "--output-path", str(out / "client"), "--meta", "none"], cwd=out.parent)
     return out, "client"
+
+
+def _opc_module(folder: Path) -> str:
+    """The module openapi-python-client made for ``GET /repos/{owner}/{repo}``, whatever it named it."""
+    for path in sorted((folder / "client" / "api").rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        if '"method": "get"' in text and 'f"/repos/{owner}/{repo}",' in text:
+            return ".".join(path.relative_to(folder).with_suffix("").parts)
+    raise SystemExit("openapi-python-client made no module for GET /repos/{owner}/{repo}")
 
 
 GENERATORS = {"ours": _ours, "dcg": _dcg, "opc": _opc}
