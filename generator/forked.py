@@ -37,9 +37,13 @@ class Forked(Generic[T]):
         try:
             kind, value = self._receiver.recv()
         except EOFError:
-            raise ChildFailedError(f"the child process ended with status {self._process.exitcode}") from None
-        finally:
             self._process.join()
+            raise ChildFailedError(f"the child process ended with status {self._process.exitcode}") from None
+        except BaseException:
+            # Interrupted mid-read: the child may be blocked writing the rest, so joining it would hang.
+            self.cancel()
+            raise
+        self._process.join()
         if kind == "error":
             raise value
         result: T = value

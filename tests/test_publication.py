@@ -109,14 +109,14 @@ def test_successful_run_replaces_the_whole_folder(out: Path, spec: Path) -> None
     assert _leftovers(out) == []
 
 
-@pytest.mark.parametrize("delay", [0.05, 0.3, 0.6])
+@pytest.mark.parametrize("delay", [0.05, 0.3, 0.6, 1.5, 3.0])
 def test_sigint_at_any_moment_leaves_old_or_new_never_a_mix(out: Path, spec: Path, delay: float) -> None:
     """A real Ctrl-C to a real process, at several moments of the run."""
     before = drift.tree_files(out)
     after = drift.tree_files(ROOT / "generated")  # what a finished run makes: the committed tree
     process = subprocess.Popen(
         [sys.executable, "-m", "generator", "generate", "--spec", str(spec), "--out", str(out)],
-        cwd=ROOT,
+        cwd=out.parent,  # the copy's own project, whose settings name the packages as the committed tree does
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
