@@ -16,7 +16,15 @@ _FRAME_CONTEXT = 1  # lines shown above and below the problem's line
 # Rules whose findings do not change what code is generated: `validate` reports them and fails,
 # `generate` reports how many there are and goes on.
 ADVISORY_RULES = frozenset(
-    {"example-valid", "success-response", "renamed", "security-defined", "not-rendered", "pattern-unsupported"}
+    {
+        "example-valid",
+        "success-response",
+        "renamed",
+        "security-defined",
+        "not-rendered",
+        "pattern-unsupported",
+        "enum-type",
+    }
 )
 
 

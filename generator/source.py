@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,10 +49,32 @@ class _JsonCompatibleLoader(_BaseLoader):  # type: ignore[misc,valid-type]
         return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
 
 
+# YAML 1.2's core schema, which OpenAPI asks for, rather than PyYAML's 1.1: `on`, `yes` and `no` stay
+# strings (a property named `on` keeps its name), `1:30` is not 90, `012` is twelve, `1e3` is a number;
+# and unquoted dates and times stay strings.
+_RETYPED = {f"tag:yaml.org,2002:{kind}" for kind in ("bool", "int", "float", "timestamp")}
 _JsonCompatibleLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    first: [(tag, regexp) for tag, regexp in resolvers if tag not in _RETYPED]
     for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
 }
+_CORE_SCALARS = {
+    "bool": (r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+    "int": (r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", "-+0123456789"),
+    "float": (
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+        "-+.0123456789",
+    ),
+}
+for _kind, (_pattern, _firsts) in _CORE_SCALARS.items():
+    _JsonCompatibleLoader.add_implicit_resolver(f"tag:yaml.org,2002:{_kind}", re.compile(_pattern), list(_firsts))
+
+
+def _core_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
+    text = loader.construct_scalar(node)
+    return int(text, 0) if text[:2] in ("0o", "0x") else int(text, 10)
+
+
+_JsonCompatibleLoader.add_constructor("tag:yaml.org,2002:int", _core_int)
 
 
 class SourceError(Exception):

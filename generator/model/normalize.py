@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -125,7 +126,10 @@ class _Normalizer:
         result: dict[str, Any] = {}
         for key, item in value.items():
             at = pointers.join(here, key)
-            if key in _DATA_KEYS or key.startswith("x-"):
+            if in_schema and key == "enum" and (spelled := _spelled_as_strings(value)) is not None:
+                result[key] = spelled
+                self.problems.append(self.context.problem(at, "enum-type", _spelled_message(item)))
+            elif key in _DATA_KEYS or key.startswith("x-"):
                 result[key] = copy.deepcopy(item)
             elif key in _PROSE_KEYS and isinstance(item, str):
                 result[key] = _tidy_prose(item)
@@ -226,6 +230,28 @@ class _Normalizer:
 def _tidy_prose(text: str) -> str:
     """Descriptions become docstrings: no trailing spaces, tabs or blank lines at either end."""
     return "\n".join(line.rstrip() for line in text.expandtabs(4).strip("\n").splitlines())
+
+
+def _spelled_as_strings(schema: dict[str, Any]) -> list[Any] | None:
+    """A string schema's enum with its other values (YAML's unquoted ``true``, ``1``) spelled as the
+    strings the author meant; None when there is nothing to spell."""
+    types = schema.get("type")
+    types = set(types) if isinstance(types, list) else {types}
+    values = schema.get("enum")
+    if "string" not in types or not types <= {"string", "null"} or not isinstance(values, list):
+        return None
+    if all(isinstance(value, str) or value is None for value in values):
+        return None
+    spelled = [value if isinstance(value, str) or value is None else json.dumps(value) for value in values]
+    return list(dict.fromkeys(spelled))  # `1` and `"1"` are one value once spelled
+
+
+def _spelled_message(values: list[Any]) -> str:
+    others = [json.dumps(value) for value in values if not (isinstance(value, str) or value is None)]
+    return (
+        f"enum values {', '.join(others)} are not strings though the schema's type is string: "
+        f"they are read as the strings {', '.join(json.dumps(other) for other in others)}"
+    )
 
 
 def _sorted_keys(value: Any) -> Any:
