@@ -1,6 +1,6 @@
 """Import and first call of a large API's client: ours against the peers, in one run.
 
-    python bench/import_speed.py [--runs 5] [--tools ours,dcg,opc]
+    python bench/import_speed.py [--runs 5] [--tools ours,ours-server,dcg,opc]
 
 The API is GitHub's REST description (``bench/fetch_specs.py`` caches it; 1,335 schemas). Each tool
 generates into a scratch folder, which is then compiled as ``pip install`` would. Each figure is the
@@ -8,6 +8,8 @@ median of ``--runs`` fresh interpreters, from start to the parsed result of one 
 ``GET /repos/{owner}/{repo}`` answered by a stub transport, httpx's own import included:
 
 - ours: import the client package, make a ``Client`` and call ``client.repos.get``;
+- ours (server): import the server's ``app``, create the application with an implementation whose
+  ``repos_get`` answers the repository, and call it through httpx's ASGI transport;
 - openapi-python-client: import its client and the operation's module, call ``sync``;
 - datamodel-code-generator: it makes models only, so ``import models`` and validating the answer.
 """
@@ -43,6 +45,29 @@ import {package} as api
 client = api.Client(api_key="k", http_client=httpx.Client(transport=transport, base_url="https://api.github.com"))
 result = client.repos.get(owner="octocat", repo="Hello-World")
 """,
+    "ours-server": """
+import asyncio
+from {package} import app as server, models, responses
+
+class Implementation:
+    async def repos_get(self, request, identity):
+        return responses.ReposGet200(models.FullRepository.model_validate(answer))
+
+    def __getattr__(self, name):  # every other operation: never called here
+        raise AssertionError(name)
+
+parameters = server.create_app.__kwdefaults__ or {{}}
+tags = [name for name in server.create_app.__annotations__ if name not in parameters and name != "return"]
+application = server.create_app(**{{tag: Implementation() for tag in tags}})
+
+async def call():
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=application), base_url="http://test") as http:
+        response = await http.get("/repos/octocat/Hello-World")
+    response.raise_for_status()
+    return models.FullRepository.model_validate(response.json())
+
+result = asyncio.run(call())
+""",
     "opc": """
 import importlib
 from {package} import Client
@@ -64,7 +89,7 @@ print(time.perf_counter() - started)
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--tools", default="ours,dcg,opc")
+    parser.add_argument("--tools", default="ours,ours-server,dcg,opc")
     arguments = parser.parse_args()
     spec = fetch_specs.github_spec()
     with tempfile.TemporaryDirectory() as scratch:
@@ -87,10 +112,15 @@ def main() -> None:
         print(f"| {tool} | {median:.2f} | {low:.2f} | {high:.2f} | {ratio} |")
 
 
-def _ours(spec: Path, out: Path) -> tuple[Path, str]:
-    _run([sys.executable, "-m", "generator", "generate", "--spec", str(spec), "--out", str(out)], cwd=ROOT)
-    (package,) = (path.parent.name for path in (out / "client").glob("*/__init__.py"))
-    return out / "client", package
+def _ours(spec: Path, out: Path, side: str = "client") -> tuple[Path, str]:
+    if not out.is_dir():  # the client and the server come from one run
+        _run([sys.executable, "-m", "generator", "generate", "--spec", str(spec), "--out", str(out)], cwd=ROOT)
+    (package,) = (path.parent.name for path in (out / side).glob("*/__init__.py"))
+    return out / side, package
+
+
+def _ours_server(spec: Path, out: Path) -> tuple[Path, str]:
+    return _ours(spec, out.with_name("ours"), "server")
 
 
 def _dcg(spec: Path, out: Path) -> tuple[Path, str]:
@@ -116,7 +146,7 @@ def _opc_module(folder: Path) -> str:
     raise SystemExit("openapi-python-client made no module for GET /repos/{owner}/{repo}")
 
 
-GENERATORS = {"ours": _ours, "dcg": _dcg, "opc": _opc}
+GENERATORS = {"ours": _ours, "ours-server": _ours_server, "dcg": _dcg, "opc": _opc}
 
 
 def _repository(spec: Path) -> dict[str, object]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import html
 import json
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from generator import naming
 from generator.model.api import Api, Parameter, Response
 from generator.render import client
 from generator.render.header import header
-from generator.render.model_modules import split_models
+from generator.render.lazy_package import split_into_package
 from generator.render.models import render_models
 from generator.settings import Settings
 
@@ -45,7 +46,8 @@ PLAN: tuple[tuple[str, str], ...] = (
 FORMATS_TEMPLATE = "_formats.py.jinja"  # rendered only when a schema uses one of the generator's formats
 WEBHOOKS_TEMPLATE = "client/webhooks.py.jinja"  # rendered only when the API has webhooks or callbacks to parse
 SPEC_COPIES = ("server/{server}/openapi.yaml", "server/{server}/openapi.json")  # what the server serves
-MODELS_PACKAGES = ("client/{client}/models", "server/{server}/models")  # one module per model, see model_modules
+MODELS_PACKAGES = ("client/{client}/models", "server/{server}/models")  # one module per model, see lazy_package
+SPLIT_MODULES = ("server/{server}/requests.py",)  # rendered as one module, written as a lazy package
 MARKERS = ("client/{client}/py.typed", "server/{server}/py.typed")  # PEP 561 markers stay empty
 
 
@@ -65,10 +67,16 @@ def render_tree(api: Api, document: dict[str, Any], spec: Spec, settings: Settin
             path = PurePosixPath(output.format(**names, tag=tag.python_name if tag else ""))
             files[path] = template.render(**context, tag=tag, header=header(api, path.suffix))
     models = render_models(document, header(api, ".py"), api.schema_names, api.model_base, settings.cache)
-    modules = split_models(models, header(api, ".py"))
+    modules = split_into_package(models, header(api, ".py"), "The API's models.")
     for output in MODELS_PACKAGES:
         folder = PurePosixPath(output.format(**names))
         files.update({folder / name: text for name, text in modules.items()})
+    for output in SPLIT_MODULES:
+        module = PurePosixPath(output.format(**names))
+        code = files.pop(module)
+        about = ast.get_docstring(ast.parse(code)) or ""
+        parts = split_into_package(code, header(api, ".py"), about)
+        files.update({module.with_suffix("") / name: text for name, text in parts.items()})
     for output in MARKERS:
         files[PurePosixPath(output.format(**names))] = ""
     yaml_copy, json_copy = (PurePosixPath(output.format(**names)) for output in SPEC_COPIES)
@@ -110,6 +118,7 @@ def _environment(templates: Path) -> jinja2.Environment:
     environment.globals.update(
         field_default=_field_default,
         status_name=_status_name,
+        response_fields=_response_fields,
         body_kind=client.body_kind,
         body_dict=client.body_dict,
         wire_value=client.wire_value,
@@ -132,6 +141,17 @@ def _inline(text: str) -> str:
 
 def _status_name(response: Response) -> str:
     return response.status.upper() if response.status.isalnum() and response.status != "default" else "Default"
+
+
+def _response_fields(response: Response) -> list[tuple[str, str, str]]:
+    """A response class's fields: (name, annotation, default), those with a default last."""
+    fields = [] if response.fixed_status else [("status_code", "int", "")]
+    media_type = response.json_media_type
+    if media_type is not None and media_type.annotation is not None:
+        fields.append(("body", media_type.annotation, ""))
+    for declared in sorted(response.headers, key=lambda each: not each.required):
+        fields.append((declared.python_name, declared.annotation, "" if declared.required else " | None = None"))
+    return fields
 
 
 def _field_default(parameter: Parameter) -> str:

@@ -46,7 +46,7 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 
 CAPTURE_BATCH_CREATE = OperationSpec(
     operation_id="capture_batch_create",
-    request_model=requests.CaptureBatchCreateRequest,
+    request_model=lambda: requests.CaptureBatchCreateRequest,
     parameters=(),
     body_media_types={
         "application/json": FormFields((), ()),
@@ -64,7 +64,7 @@ CAPTURE_BATCH_CREATE = OperationSpec(
 
 CAPTURE_CREATE = OperationSpec(
     operation_id="capture_create",
-    request_model=requests.CaptureCreateRequest,
+    request_model=lambda: requests.CaptureCreateRequest,
     parameters=(),
     body_media_types={
         "application/json": FormFields((), ()),
@@ -82,7 +82,7 @@ CAPTURE_CREATE = OperationSpec(
 
 CAPTURE_E_CREATE = OperationSpec(
     operation_id="capture_e_create",
-    request_model=requests.CaptureECreateRequest,
+    request_model=lambda: requests.CaptureECreateRequest,
     parameters=(),
     body_media_types={
         "application/json": FormFields((), ()),
@@ -100,7 +100,7 @@ CAPTURE_E_CREATE = OperationSpec(
 
 EXPERIMENTS_LIST = OperationSpec(
     operation_id="experiments_list",
-    request_model=requests.ExperimentsListRequest,
+    request_model=lambda: requests.ExperimentsListRequest,
     parameters=(
         ParameterSpec("project_id", "project_id", "path"),
         ParameterSpec("archived", "archived", "query"),
@@ -124,7 +124,7 @@ EXPERIMENTS_LIST = OperationSpec(
 
 EXPERIMENTS_CREATE = OperationSpec(
     operation_id="experiments_create",
-    request_model=requests.ExperimentsCreateRequest,
+    request_model=lambda: requests.ExperimentsCreateRequest,
     parameters=(ParameterSpec("project_id", "project_id", "path"),),
     body_media_types={
         "application/json": FormFields((), ()),
@@ -146,7 +146,7 @@ EXPERIMENTS_CREATE = OperationSpec(
 
 EXPERIMENTS_REQUIRES_FLAG_IMPLEMENTATION_RETRIEVE = OperationSpec(
     operation_id="experiments_requires_flag_implementation_retrieve",
-    request_model=requests.ExperimentsRequiresFlagImplementationRetrieveRequest,
+    request_model=lambda: requests.ExperimentsRequiresFlagImplementationRetrieveRequest,
     parameters=(
         ParameterSpec("project_id", "project_id", "path"),
         ParameterSpec("actions", "actions", "query", json_encoded=True),
@@ -167,7 +167,7 @@ EXPERIMENTS_REQUIRES_FLAG_IMPLEMENTATION_RETRIEVE = OperationSpec(
 
 EXPERIMENTS_STATS_RETRIEVE = OperationSpec(
     operation_id="experiments_stats_retrieve",
-    request_model=requests.ExperimentsStatsRetrieveRequest,
+    request_model=lambda: requests.ExperimentsStatsRetrieveRequest,
     parameters=(ParameterSpec("project_id", "project_id", "path"),),
     body_media_types={},
     body_required=False,
@@ -183,7 +183,7 @@ EXPERIMENTS_STATS_RETRIEVE = OperationSpec(
 
 EXPERIMENTS_DESTROY = OperationSpec(
     operation_id="experiments_destroy",
-    request_model=requests.ExperimentsDestroyRequest,
+    request_model=lambda: requests.ExperimentsDestroyRequest,
     parameters=(
         ParameterSpec("id", "id", "path"),
         ParameterSpec("project_id", "project_id", "path"),
@@ -202,7 +202,7 @@ EXPERIMENTS_DESTROY = OperationSpec(
 
 EXPERIMENTS_RETRIEVE = OperationSpec(
     operation_id="experiments_retrieve",
-    request_model=requests.ExperimentsRetrieveRequest,
+    request_model=lambda: requests.ExperimentsRetrieveRequest,
     parameters=(
         ParameterSpec("id", "id", "path"),
         ParameterSpec("project_id", "project_id", "path"),
@@ -221,7 +221,7 @@ EXPERIMENTS_RETRIEVE = OperationSpec(
 
 EXPERIMENTS_PARTIAL_UPDATE = OperationSpec(
     operation_id="experiments_partial_update",
-    request_model=requests.ExperimentsPartialUpdateRequest,
+    request_model=lambda: requests.ExperimentsPartialUpdateRequest,
     parameters=(
         ParameterSpec("id", "id", "path"),
         ParameterSpec("project_id", "project_id", "path"),
@@ -247,7 +247,7 @@ EXPERIMENTS_PARTIAL_UPDATE = OperationSpec(
 
 EXPERIMENTS_UPDATE = OperationSpec(
     operation_id="experiments_update",
-    request_model=requests.ExperimentsUpdateRequest,
+    request_model=lambda: requests.ExperimentsUpdateRequest,
     parameters=(
         ParameterSpec("id", "id", "path"),
         ParameterSpec("project_id", "project_id", "path"),
@@ -273,7 +273,7 @@ EXPERIMENTS_UPDATE = OperationSpec(
 
 EXPERIMENTS_CREATE_EXPOSURE_COHORT_FOR_EXPERIMENT_CREATE = OperationSpec(
     operation_id="experiments_create_exposure_cohort_for_experiment_create",
-    request_model=requests.ExperimentsCreateExposureCohortForExperimentCreateRequest,
+    request_model=lambda: requests.ExperimentsCreateExposureCohortForExperimentCreateRequest,
     parameters=(
         ParameterSpec("id", "id", "path"),
         ParameterSpec("project_id", "project_id", "path"),
@@ -292,7 +292,7 @@ EXPERIMENTS_CREATE_EXPOSURE_COHORT_FOR_EXPERIMENT_CREATE = OperationSpec(
 
 EXPERIMENTS_RESULTS_RETRIEVE = OperationSpec(
     operation_id="experiments_results_retrieve",
-    request_model=requests.ExperimentsResultsRetrieveRequest,
+    request_model=lambda: requests.ExperimentsResultsRetrieveRequest,
     parameters=(
         ParameterSpec("id", "id", "path"),
         ParameterSpec("project_id", "project_id", "path"),
@@ -312,7 +312,7 @@ EXPERIMENTS_RESULTS_RETRIEVE = OperationSpec(
 
 EXPERIMENTS_SECONDARY_RESULTS_RETRIEVE = OperationSpec(
     operation_id="experiments_secondary_results_retrieve",
-    request_model=requests.ExperimentsSecondaryResultsRetrieveRequest,
+    request_model=lambda: requests.ExperimentsSecondaryResultsRetrieveRequest,
     parameters=(
         ParameterSpec("id", "id", "path"),
         ParameterSpec("project_id", "project_id", "path"),

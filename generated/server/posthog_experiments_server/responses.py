@@ -4,70 +4,84 @@
 
 """The responses each operation may give: one class per declared status, one union per operation.
 
-An implementation returns one of these; the adapter sends it as the spec declares it.
+An implementation returns one of these; the adapter sends it as the spec declares it. They are
+plain classes with slots rather than dataclasses: a large API declares thousands, and a dataclass
+costs a millisecond to define.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import ClassVar, Literal, TypeAlias
 
 from . import models
 
 
-@dataclass(frozen=True, slots=True)
-class CaptureBatchCreate200:
+class DeclaredResponse:
+    """A response the spec declares; its fields are its slots, compared and shown by value."""
+
+    __slots__: tuple[str, ...] = ()
+
+    def headers(self) -> dict[str, object]:
+        return {}
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and all(getattr(self, name) == getattr(other, name) for name in self.__slots__)
+
+    __hash__ = None  # type: ignore[assignment]  # equal by value, and a body may change
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"{type(self).__name__}({fields})"
+
+
+class CaptureBatchCreate200(DeclaredResponse):
     """200: The events are stored."""
 
-    body: models.CaptureResponse
+    __slots__ = ("body",)
     status_code: ClassVar[int] = 200
 
-    def headers(self) -> dict[str, object]:
-        return {}
+    def __init__(self, body: models.CaptureResponse) -> None:
+        self.body = body
 
 
-@dataclass(frozen=True, slots=True)
-class CaptureBatchCreate400:
+class CaptureBatchCreate400(DeclaredResponse):
     """400: The body or one of its events is not valid; nothing was stored."""
 
-    body: models.Error
+    __slots__ = ("body",)
     status_code: ClassVar[int] = 400
 
-    def headers(self) -> dict[str, object]:
-        return {}
+    def __init__(self, body: models.Error) -> None:
+        self.body = body
 
 
-@dataclass(frozen=True, slots=True)
-class CaptureBatchCreate401:
+class CaptureBatchCreate401(DeclaredResponse):
     """401: The project token (`api_key`) is missing or names no project."""
 
-    body: models.Error
+    __slots__ = ("body",)
     status_code: ClassVar[int] = 401
 
-    def headers(self) -> dict[str, object]:
-        return {}
+    def __init__(self, body: models.Error) -> None:
+        self.body = body
 
 
-@dataclass(frozen=True, slots=True)
-class CaptureBatchCreate413:
+class CaptureBatchCreate413(DeclaredResponse):
     """413: The request body is larger than the server accepts."""
 
-    body: models.Error
+    __slots__ = ("body",)
     status_code: ClassVar[int] = 413
 
-    def headers(self) -> dict[str, object]:
-        return {}
+    def __init__(self, body: models.Error) -> None:
+        self.body = body
 
 
-@dataclass(frozen=True, slots=True)
-class CaptureBatchCreate415:
+class CaptureBatchCreate415(DeclaredResponse):
     """415: The request body's content type is not one this operation accepts."""
 
-    body: models.Error
+    __slots__ = ("body",)
     status_code: ClassVar[int] = 415
 
-    def headers(self) -> dict[str, object]:
-        return {}
+    def __init__(self, body: models.Error) -> None:
+        self.body = body
 
 
 CaptureBatchCreateResponse: TypeAlias = (
@@ -79,59 +93,54 @@ CaptureBatchCreateResponse: TypeAlias = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class CaptureCreate200:
+class CaptureCreate200(DeclaredResponse):
     """200: The events are stored."""
 
-    body: models.CaptureResponse
+    __slots__ = ("body",)
     status_code: ClassVar[int] = 200
 
-    def headers(self) -> dict[str, object]:
-        return {}
+    def __init__(self, body: models.CaptureResponse) -> None:
+        self.body = body
 
 
-@dataclass(frozen=True, slots=True)
-class CaptureCreate400:
+class CaptureCreate400(DeclaredResponse):
     """400: The body or one of its events is not valid; nothing was stored."""
 
-    body: models.Error
+    __slots__ = ("body",)
     status_code: ClassVar[int] = 400
 
-    def headers(self) -> dict[str, object]:
-        return {}
+    def __init__(self, body: models.Error) -> None:
+        self.body = body
 
 
-@dataclass(frozen=True, slots=True)
-class CaptureCreate401:
+class CaptureCreate401(DeclaredResponse):
     """401: The project token (`api_key`) is missing or names no project."""
 
-    body: models.Error
+    __slots__ = ("body",)
     status_code: ClassVar[int] = 401
 
-    def headers(self) -> dict[str, object]:
-        return {}
+    def __init__(self, body: models.Error) -> None:
+        self.body = body
 
 
-@dataclass(frozen=True, slots=True)
-class CaptureCreate413:
+class CaptureCreate413(DeclaredResponse):
     """413: The request body is larger than the server accepts."""
 
-    body: models.Error
+    __slots__ = ("body",)
     status_code: ClassVar[int] = 413
 
-    def headers(self) -> dict[str, object]:
-        return {}
+    def __init__(self, body: models.Error) -> None:
+        self.body = body
 
 
-@dataclass(frozen=True, slots=True)
-class CaptureCreate415:
+class CaptureCreate415(DeclaredResponse):
     """415: The request body's content type is not one this operation accepts."""
 
-    body: models.Error
+    __slots__ = ("body",)
     status_code: ClassVar[int] = 415
 
-    def headers(self) -> dict[str, object]:
-        return {}
+    def __init__(self, body: models.Error) -> None:
+        self.body = body
 
 
 CaptureCreateResponse: TypeAlias = (
@@ -139,59 +148,54 @@ CaptureCreateResponse: TypeAlias = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class CaptureECreate200:
+class CaptureECreate200(DeclaredResponse):
     """200: The events are stored."""
 
-    body: models.CaptureResponse
+    __slots__ = ("body",)
     status_code: ClassVar[int] = 200
 
-    def headers(self) -> dict[str, object]:
-        return {}
+    def __init__(self, body: models.CaptureResponse) -> None:
+        self.body = body
 
 
-@dataclass(frozen=True, slots=True)
-class CaptureECreate400:
+class CaptureECreate400(DeclaredResponse):
     """400: The body or one of its events is not valid; nothing was stored."""
 
-    body: models.Error
+    __slots__ = ("body",)
     status_code: ClassVar[int] = 400
 
-    def headers(self) -> dict[str, object]:
-        return {}
+    def __init__(self, body: models.Error) -> None:
+        self.body = body
 
 
-@dataclass(frozen=True, slots=True)
-class CaptureECreate401:
+class CaptureECreate401(DeclaredResponse):
     """401: The project token (`api_key`) is missing or names no project."""
 
-    body: models.Error
+    __slots__ = ("body",)
     status_code: ClassVar[int] = 401
 
-    def headers(self) -> dict[str, object]:
-        return {}
+    def __init__(self, body: models.Error) -> None:
+        self.body = body
 
 
-@dataclass(frozen=True, slots=True)
-class CaptureECreate413:
+class CaptureECreate413(DeclaredResponse):
     """413: The request body is larger than the server accepts."""
 
-    body: models.Error
+    __slots__ = ("body",)
     status_code: ClassVar[int] = 413
 
-    def headers(self) -> dict[str, object]:
-        return {}
+    def __init__(self, body: models.Error) -> None:
+        self.body = body
 
 
-@dataclass(frozen=True, slots=True)
-class CaptureECreate415:
+class CaptureECreate415(DeclaredResponse):
     """415: The request body's content type is not one this operation accepts."""
 
-    body: models.Error
+    __slots__ = ("body",)
     status_code: ClassVar[int] = 415
 
-    def headers(self) -> dict[str, object]:
-        return {}
+    def __init__(self, body: models.Error) -> None:
+        self.body = body
 
 
 CaptureECreateResponse: TypeAlias = (
@@ -199,35 +203,35 @@ CaptureECreateResponse: TypeAlias = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class ExperimentsList200:
+class ExperimentsList200(DeclaredResponse):
     """200: One page of experiments."""
 
-    body: models.PaginatedExperimentList
+    __slots__ = ("body",)
     status_code: ClassVar[int] = 200
 
-    def headers(self) -> dict[str, object]:
-        return {}
+    def __init__(self, body: models.PaginatedExperimentList) -> None:
+        self.body = body
 
 
-@dataclass(frozen=True, slots=True)
-class ExperimentsList400:
+class ExperimentsList400(DeclaredResponse):
     """400: The request is not valid."""
 
-    body: models.Error
+    __slots__ = ("body",)
     status_code: ClassVar[int] = 400
 
-    def headers(self) -> dict[str, object]:
-        return {}
+    def __init__(self, body: models.Error) -> None:
+        self.body = body
 
 
-@dataclass(frozen=True, slots=True)
-class ExperimentsList401:
+class ExperimentsList401(DeclaredResponse):
     """401: No credentials, or a personal API key that is not valid."""
 
-    body: models.Error
-    www_authenticate: Literal["Bearer"] | None = None
+    __slots__ = ("body", "www_authenticate")
     status_code: ClassVar[int] = 401
+
+    def __init__(self, body: models.Error, www_authenticate: Literal["Bearer"] | None = None) -> None:
+        self.body = body
+        self.www_authenticate = www_authenticate
 
     def headers(self) -> dict[str, object]:
         return {
@@ -235,26 +239,24 @@ class ExperimentsList401:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class ExperimentsList403:
+class ExperimentsList403(DeclaredResponse):
     """403: The key lacks the scope, or has no access to the project."""
 
-    body: models.Error
+    __slots__ = ("body",)
     status_code: ClassVar[int] = 403
 
-    def headers(self) -> dict[str, object]:
-        return {}
+    def __init__(self, body: models.Error) -> None:
+        self.body = body
 
 
-@dataclass(frozen=True, slots=True)
-class ExperimentsList404:
+class ExperimentsList404(DeclaredResponse):
     """404: No project has this id."""
 
-    body: models.Error
+    __slots__ = ("body",)
     status_code: ClassVar[int] = 404
 
-    def headers(self) -> dict[str, object]:
-        return {}
+    def __init__(self, body: models.Error) -> None:
+        self.body = body
 
 
 ExperimentsListResponse: TypeAlias = (
@@ -262,35 +264,35 @@ ExperimentsListResponse: TypeAlias = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class ExperimentsCreate201:
+class ExperimentsCreate201(DeclaredResponse):
     """201: The experiment as stored, with its new feature flag."""
 
-    body: models.Experiment
+    __slots__ = ("body",)
     status_code: ClassVar[int] = 201
 
-    def headers(self) -> dict[str, object]:
-        return {}
+    def __init__(self, body: models.Experiment) -> None:
+        self.body = body
 
 
-@dataclass(frozen=True, slots=True)
-class ExperimentsCreate400:
+class ExperimentsCreate400(DeclaredResponse):
     """400: The request is not valid."""
 
-    body: models.Error
+    __slots__ = ("body",)
     status_code: ClassVar[int] = 400
 
-    def headers(self) -> dict[str, object]:
-        return {}
+    def __init__(self, body: models.Error) -> None:
+        self.body = body
 
 
-@dataclass(frozen=True, slots=True)
-class ExperimentsCreate401:
+class ExperimentsCreate401(DeclaredResponse):
     """401: No credentials, or a personal API key that is not valid."""
 
-    body: models.Error
-    www_authenticate: Literal["Bearer"] | None = None
+    __slots__ = ("body", "www_authenticate")
     status_code: ClassVar[int] = 401
+
+    def __init__(self, body: models.Error, www_authenticate: Literal["Bearer"] | None = None) -> None:
+        self.body = body
+        self.www_authenticate = www_authenticate
 
     def headers(self) -> dict[str, object]:
         return {
@@ -298,48 +300,44 @@ class ExperimentsCreate401:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class ExperimentsCreate403:
+class ExperimentsCreate403(DeclaredResponse):
     """403: The key lacks the scope, or has no access to the project."""
 
-    body: models.Error
+    __slots__ = ("body",)
     status_code: ClassVar[int] = 403
 
-    def headers(self) -> dict[str, object]:
-        return {}
+    def __init__(self, body: models.Error) -> None:
+        self.body = body
 
 
-@dataclass(frozen=True, slots=True)
-class ExperimentsCreate404:
+class ExperimentsCreate404(DeclaredResponse):
     """404: No project has this id."""
 
-    body: models.Error
+    __slots__ = ("body",)
     status_code: ClassVar[int] = 404
 
-    def headers(self) -> dict[str, object]:
-        return {}
+    def __init__(self, body: models.Error) -> None:
+        self.body = body
 
 
-@dataclass(frozen=True, slots=True)
-class ExperimentsCreate413:
+class ExperimentsCreate413(DeclaredResponse):
     """413: The request body is larger than the server accepts."""
 
-    body: models.Error
+    __slots__ = ("body",)
     status_code: ClassVar[int] = 413
 
-    def headers(self) -> dict[str, object]:
-        return {}
+    def __init__(self, body: models.Error) -> None:
+        self.body = body
 
 
-@dataclass(frozen=True, slots=True)
-class ExperimentsCreate415:
+class ExperimentsCreate415(DeclaredResponse):
     """415: The request body's content type is not one this operation accepts."""
 
-    body: models.Error
+    __slots__ = ("body",)
     status_code: ClassVar[int] = 415
 
-    def headers(self) -> dict[str, object]:
-        return {}
+    def __init__(self, body: models.Error) -> None:
+        self.body = body
 
 
 ExperimentsCreateResponse: TypeAlias = (
@@ -353,35 +351,35 @@ ExperimentsCreateResponse: TypeAlias = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class ExperimentsRequiresFlagImplementationRetrieve200:
+class ExperimentsRequiresFlagImplementationRetrieve200(DeclaredResponse):
     """200: Whether the flag still has to be implemented in the events."""
 
-    body: models.RequiresFlagImplementationResponse
+    __slots__ = ("body",)
     status_code: ClassVar[int] = 200
 
-    def headers(self) -> dict[str, object]:
-        return {}
+    def __init__(self, body: models.RequiresFlagImplementationResponse) -> None:
+        self.body = body
 
 
-@dataclass(frozen=True, slots=True)
-class ExperimentsRequiresFlagImplementationRetrieve400:
+class ExperimentsRequiresFlagImplementationRetrieve400(DeclaredResponse):
     """400: The request is not valid."""
 
-    body: models.Error
+    __slots__ = ("body",)
     status_code: ClassVar[int] = 400
 
-    def headers(self) -> dict[str, object]:
-        return {}
+    def __init__(self, body: models.Error) -> None:
+        self.body = body
 
 
-@dataclass(frozen=True, slots=True)
-class ExperimentsRequiresFlagImplementationRetrieve401:
+class ExperimentsRequiresFlagImplementationRetrieve401(DeclaredResponse):
     """401: No credentials, or a personal API key that is not valid."""
 
-    body: models.Error
-    www_authenticate: Literal["Bearer"] | None = None
+    __slots__ = ("body", "www_authenticate")
     status_code: ClassVar[int] = 401
+
+    def __init__(self, body: models.Error, www_authenticate: Literal["Bearer"] | None = None) -> None:
+        self.body = body
+        self.www_authenticate = www_authenticate
 
     def headers(self) -> dict[str, object]:
         return {
@@ -389,26 +387,24 @@ class ExperimentsRequiresFlagImplementationRetrieve401:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class ExperimentsRequiresFlagImplementationRetrieve403:
+class ExperimentsRequiresFlagImplementationRetrieve403(DeclaredResponse):
     """403: The key lacks the scope, or has no access to the project."""
 
-    body: models.Error
+    __slots__ = ("body",)
     status_code: ClassVar[int] = 403
 
-    def headers(self) -> dict[str, object]:
-        return {}
+    def __init__(self, body: models.Error) -> None:
+        self.body = body
 
 
-@dataclass(frozen=True, slots=True)
-class ExperimentsRequiresFlagImplementationRetrieve404:
+class ExperimentsRequiresFlagImplementationRetrieve404(DeclaredResponse):
     """404: No project has this id."""
 
-    body: models.Error
+    __slots__ = ("body",)
     status_code: ClassVar[int] = 404
 
-    def headers(self) -> dict[str, object]:
-        return {}
+    def __init__(self, body: models.Error) -> None:
+        self.body = body
 
 
 ExperimentsRequiresFlagImplementationRetrieveResponse: TypeAlias = (
@@ -420,35 +416,35 @@ ExperimentsRequiresFlagImplementationRetrieveResponse: TypeAlias = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class ExperimentsStatsRetrieve200:
+class ExperimentsStatsRetrieve200(DeclaredResponse):
     """200: The counts."""
 
-    body: models.ExperimentStats
+    __slots__ = ("body",)
     status_code: ClassVar[int] = 200
 
-    def headers(self) -> dict[str, object]:
-        return {}
+    def __init__(self, body: models.ExperimentStats) -> None:
+        self.body = body
 
 
-@dataclass(frozen=True, slots=True)
-class ExperimentsStatsRetrieve400:
+class ExperimentsStatsRetrieve400(DeclaredResponse):
     """400: The request is not valid."""
 
-    body: models.Error
+    __slots__ = ("body",)
     status_code: ClassVar[int] = 400
 
-    def headers(self) -> dict[str, object]:
-        return {}
+    def __init__(self, body: models.Error) -> None:
+        self.body = body
 
 
-@dataclass(frozen=True, slots=True)
-class ExperimentsStatsRetrieve401:
+class ExperimentsStatsRetrieve401(DeclaredResponse):
     """401: No credentials, or a personal API key that is not valid."""
 
-    body: models.Error
-    www_authenticate: Literal["Bearer"] | None = None
+    __slots__ = ("body", "www_authenticate")
     status_code: ClassVar[int] = 401
+
+    def __init__(self, body: models.Error, www_authenticate: Literal["Bearer"] | None = None) -> None:
+        self.body = body
+        self.www_authenticate = www_authenticate
 
     def headers(self) -> dict[str, object]:
         return {
@@ -456,26 +452,24 @@ class ExperimentsStatsRetrieve401:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class ExperimentsStatsRetrieve403:
+class ExperimentsStatsRetrieve403(DeclaredResponse):
     """403: The key lacks the scope, or has no access to the project."""
 
-    body: models.Error
+    __slots__ = ("body",)
     status_code: ClassVar[int] = 403
 
-    def headers(self) -> dict[str, object]:
-        return {}
+    def __init__(self, body: models.Error) -> None:
+        self.body = body
 
 
-@dataclass(frozen=True, slots=True)
-class ExperimentsStatsRetrieve404:
+class ExperimentsStatsRetrieve404(DeclaredResponse):
     """404: No project has this id."""
 
-    body: models.Error
+    __slots__ = ("body",)
     status_code: ClassVar[int] = 404
 
-    def headers(self) -> dict[str, object]:
-        return {}
+    def __init__(self, body: models.Error) -> None:
+        self.body = body
 
 
 ExperimentsStatsRetrieveResponse: TypeAlias = (
@@ -487,34 +481,32 @@ ExperimentsStatsRetrieveResponse: TypeAlias = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class ExperimentsDestroy204:
+class ExperimentsDestroy204(DeclaredResponse):
     """204: Deleted."""
 
+    __slots__ = ()
     status_code: ClassVar[int] = 204
 
-    def headers(self) -> dict[str, object]:
-        return {}
 
-
-@dataclass(frozen=True, slots=True)
-class ExperimentsDestroy400:
+class ExperimentsDestroy400(DeclaredResponse):
     """400: The request is not valid."""
 
-    body: models.Error
+    __slots__ = ("body",)
     status_code: ClassVar[int] = 400
 
-    def headers(self) -> dict[str, object]:
-        return {}
+    def __init__(self, body: models.Error) -> None:
+        self.body = body
 
 
-@dataclass(frozen=True, slots=True)
-class ExperimentsDestroy401:
+class ExperimentsDestroy401(DeclaredResponse):
     """401: No credentials, or a personal API key that is not valid."""
 
-    body: models.Error
-    www_authenticate: Literal["Bearer"] | None = None
+    __slots__ = ("body", "www_authenticate")
     status_code: ClassVar[int] = 401
+
+    def __init__(self, body: models.Error, www_authenticate: Literal["Bearer"] | None = None) -> None:
+        self.body = body
+        self.www_authenticate = www_authenticate
 
     def headers(self) -> dict[str, object]:
         return {
@@ -522,26 +514,24 @@ class ExperimentsDestroy401:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class ExperimentsDestroy403:
+class ExperimentsDestroy403(DeclaredResponse):
     """403: The key lacks the scope, or has no access to the project."""
 
-    body: models.Error
+    __slots__ = ("body",)
     status_code: ClassVar[int] = 403
 
-    def headers(self) -> dict[str, object]:
-        return {}
+    def __init__(self, body: models.Error) -> None:
+        self.body = body
 
 
-@dataclass(frozen=True, slots=True)
-class ExperimentsDestroy404:
+class ExperimentsDestroy404(DeclaredResponse):
     """404: No project has this id, or the project has no experiment with this id."""
 
-    body: models.Error
+    __slots__ = ("body",)
     status_code: ClassVar[int] = 404
 
-    def headers(self) -> dict[str, object]:
-        return {}
+    def __init__(self, body: models.Error) -> None:
+        self.body = body
 
 
 ExperimentsDestroyResponse: TypeAlias = (
@@ -553,35 +543,35 @@ ExperimentsDestroyResponse: TypeAlias = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class ExperimentsRetrieve200:
+class ExperimentsRetrieve200(DeclaredResponse):
     """200: The experiment."""
 
-    body: models.Experiment
+    __slots__ = ("body",)
     status_code: ClassVar[int] = 200
 
-    def headers(self) -> dict[str, object]:
-        return {}
+    def __init__(self, body: models.Experiment) -> None:
+        self.body = body
 
 
-@dataclass(frozen=True, slots=True)
-class ExperimentsRetrieve400:
+class ExperimentsRetrieve400(DeclaredResponse):
     """400: The request is not valid."""
 
-    body: models.Error
+    __slots__ = ("body",)
     status_code: ClassVar[int] = 400
 
-    def headers(self) -> dict[str, object]:
-        return {}
+    def __init__(self, body: models.Error) -> None:
+        self.body = body
 
 
-@dataclass(frozen=True, slots=True)
-class ExperimentsRetrieve401:
+class ExperimentsRetrieve401(DeclaredResponse):
     """401: No credentials, or a personal API key that is not valid."""
 
-    body: models.Error
-    www_authenticate: Literal["Bearer"] | None = None
+    __slots__ = ("body", "www_authenticate")
     status_code: ClassVar[int] = 401
+
+    def __init__(self, body: models.Error, www_authenticate: Literal["Bearer"] | None = None) -> None:
+        self.body = body
+        self.www_authenticate = www_authenticate
 
     def headers(self) -> dict[str, object]:
         return {
@@ -589,26 +579,24 @@ class ExperimentsRetrieve401:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class ExperimentsRetrieve403:
+class ExperimentsRetrieve403(DeclaredResponse):
     """403: The key lacks the scope, or has no access to the project."""
 
-    body: models.Error
+    __slots__ = ("body",)
     status_code: ClassVar[int] = 403
 
-    def headers(self) -> dict[str, object]:
-        return {}
+    def __init__(self, body: models.Error) -> None:
+        self.body = body
 
 
-@dataclass(frozen=True, slots=True)
-class ExperimentsRetrieve404:
+class ExperimentsRetrieve404(DeclaredResponse):
     """404: No project has this id, or the project has no experiment with this id."""
 
-    body: models.Error
+    __slots__ = ("body",)
     status_code: ClassVar[int] = 404
 
-    def headers(self) -> dict[str, object]:
-        return {}
+    def __init__(self, body: models.Error) -> None:
+        self.body = body
 
 
 ExperimentsRetrieveResponse: TypeAlias = (
@@ -620,35 +608,35 @@ ExperimentsRetrieveResponse: TypeAlias = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class ExperimentsPartialUpdate200:
+class ExperimentsPartialUpdate200(DeclaredResponse):
     """200: The experiment as stored after the change."""
 
-    body: models.Experiment
+    __slots__ = ("body",)
     status_code: ClassVar[int] = 200
 
-    def headers(self) -> dict[str, object]:
-        return {}
+    def __init__(self, body: models.Experiment) -> None:
+        self.body = body
 
 
-@dataclass(frozen=True, slots=True)
-class ExperimentsPartialUpdate400:
+class ExperimentsPartialUpdate400(DeclaredResponse):
     """400: The request is not valid."""
 
-    body: models.Error
+    __slots__ = ("body",)
     status_code: ClassVar[int] = 400
 
-    def headers(self) -> dict[str, object]:
-        return {}
+    def __init__(self, body: models.Error) -> None:
+        self.body = body
 
 
-@dataclass(frozen=True, slots=True)
-class ExperimentsPartialUpdate401:
+class ExperimentsPartialUpdate401(DeclaredResponse):
     """401: No credentials, or a personal API key that is not valid."""
 
-    body: models.Error
-    www_authenticate: Literal["Bearer"] | None = None
+    __slots__ = ("body", "www_authenticate")
     status_code: ClassVar[int] = 401
+
+    def __init__(self, body: models.Error, www_authenticate: Literal["Bearer"] | None = None) -> None:
+        self.body = body
+        self.www_authenticate = www_authenticate
 
     def headers(self) -> dict[str, object]:
         return {
@@ -656,59 +644,54 @@ class ExperimentsPartialUpdate401:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class ExperimentsPartialUpdate403:
+class ExperimentsPartialUpdate403(DeclaredResponse):
     """403: The key lacks the scope, or has no access to the project."""
 
-    body: models.Error
+    __slots__ = ("body",)
     status_code: ClassVar[int] = 403
 
-    def headers(self) -> dict[str, object]:
-        return {}
+    def __init__(self, body: models.Error) -> None:
+        self.body = body
 
 
-@dataclass(frozen=True, slots=True)
-class ExperimentsPartialUpdate404:
+class ExperimentsPartialUpdate404(DeclaredResponse):
     """404: No project has this id, or the project has no experiment with this id."""
 
-    body: models.Error
+    __slots__ = ("body",)
     status_code: ClassVar[int] = 404
 
-    def headers(self) -> dict[str, object]:
-        return {}
+    def __init__(self, body: models.Error) -> None:
+        self.body = body
 
 
-@dataclass(frozen=True, slots=True)
-class ExperimentsPartialUpdate409:
+class ExperimentsPartialUpdate409(DeclaredResponse):
     """409: The change needs approval under the project's policy."""
 
-    body: models.ApprovalRequiredResponse
+    __slots__ = ("body",)
     status_code: ClassVar[int] = 409
 
-    def headers(self) -> dict[str, object]:
-        return {}
+    def __init__(self, body: models.ApprovalRequiredResponse) -> None:
+        self.body = body
 
 
-@dataclass(frozen=True, slots=True)
-class ExperimentsPartialUpdate413:
+class ExperimentsPartialUpdate413(DeclaredResponse):
     """413: The request body is larger than the server accepts."""
 
-    body: models.Error
+    __slots__ = ("body",)
     status_code: ClassVar[int] = 413
 
-    def headers(self) -> dict[str, object]:
-        return {}
+    def __init__(self, body: models.Error) -> None:
+        self.body = body
 
 
-@dataclass(frozen=True, slots=True)
-class ExperimentsPartialUpdate415:
+class ExperimentsPartialUpdate415(DeclaredResponse):
     """415: The request body's content type is not one this operation accepts."""
 
-    body: models.Error
+    __slots__ = ("body",)
     status_code: ClassVar[int] = 415
 
-    def headers(self) -> dict[str, object]:
-        return {}
+    def __init__(self, body: models.Error) -> None:
+        self.body = body
 
 
 ExperimentsPartialUpdateResponse: TypeAlias = (
@@ -723,35 +706,35 @@ ExperimentsPartialUpdateResponse: TypeAlias = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class ExperimentsUpdate200:
+class ExperimentsUpdate200(DeclaredResponse):
     """200: The experiment as stored after the change."""
 
-    body: models.Experiment
+    __slots__ = ("body",)
     status_code: ClassVar[int] = 200
 
-    def headers(self) -> dict[str, object]:
-        return {}
+    def __init__(self, body: models.Experiment) -> None:
+        self.body = body
 
 
-@dataclass(frozen=True, slots=True)
-class ExperimentsUpdate400:
+class ExperimentsUpdate400(DeclaredResponse):
     """400: The request is not valid."""
 
-    body: models.Error
+    __slots__ = ("body",)
     status_code: ClassVar[int] = 400
 
-    def headers(self) -> dict[str, object]:
-        return {}
+    def __init__(self, body: models.Error) -> None:
+        self.body = body
 
 
-@dataclass(frozen=True, slots=True)
-class ExperimentsUpdate401:
+class ExperimentsUpdate401(DeclaredResponse):
     """401: No credentials, or a personal API key that is not valid."""
 
-    body: models.Error
-    www_authenticate: Literal["Bearer"] | None = None
+    __slots__ = ("body", "www_authenticate")
     status_code: ClassVar[int] = 401
+
+    def __init__(self, body: models.Error, www_authenticate: Literal["Bearer"] | None = None) -> None:
+        self.body = body
+        self.www_authenticate = www_authenticate
 
     def headers(self) -> dict[str, object]:
         return {
@@ -759,59 +742,54 @@ class ExperimentsUpdate401:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class ExperimentsUpdate403:
+class ExperimentsUpdate403(DeclaredResponse):
     """403: The key lacks the scope, or has no access to the project."""
 
-    body: models.Error
+    __slots__ = ("body",)
     status_code: ClassVar[int] = 403
 
-    def headers(self) -> dict[str, object]:
-        return {}
+    def __init__(self, body: models.Error) -> None:
+        self.body = body
 
 
-@dataclass(frozen=True, slots=True)
-class ExperimentsUpdate404:
+class ExperimentsUpdate404(DeclaredResponse):
     """404: No project has this id, or the project has no experiment with this id."""
 
-    body: models.Error
+    __slots__ = ("body",)
     status_code: ClassVar[int] = 404
 
-    def headers(self) -> dict[str, object]:
-        return {}
+    def __init__(self, body: models.Error) -> None:
+        self.body = body
 
 
-@dataclass(frozen=True, slots=True)
-class ExperimentsUpdate409:
+class ExperimentsUpdate409(DeclaredResponse):
     """409: The change needs approval under the project's policy."""
 
-    body: models.ApprovalRequiredResponse
+    __slots__ = ("body",)
     status_code: ClassVar[int] = 409
 
-    def headers(self) -> dict[str, object]:
-        return {}
+    def __init__(self, body: models.ApprovalRequiredResponse) -> None:
+        self.body = body
 
 
-@dataclass(frozen=True, slots=True)
-class ExperimentsUpdate413:
+class ExperimentsUpdate413(DeclaredResponse):
     """413: The request body is larger than the server accepts."""
 
-    body: models.Error
+    __slots__ = ("body",)
     status_code: ClassVar[int] = 413
 
-    def headers(self) -> dict[str, object]:
-        return {}
+    def __init__(self, body: models.Error) -> None:
+        self.body = body
 
 
-@dataclass(frozen=True, slots=True)
-class ExperimentsUpdate415:
+class ExperimentsUpdate415(DeclaredResponse):
     """415: The request body's content type is not one this operation accepts."""
 
-    body: models.Error
+    __slots__ = ("body",)
     status_code: ClassVar[int] = 415
 
-    def headers(self) -> dict[str, object]:
-        return {}
+    def __init__(self, body: models.Error) -> None:
+        self.body = body
 
 
 ExperimentsUpdateResponse: TypeAlias = (
@@ -826,35 +804,35 @@ ExperimentsUpdateResponse: TypeAlias = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class ExperimentsCreateExposureCohortForExperimentCreate201:
+class ExperimentsCreateExposureCohortForExperimentCreate201(DeclaredResponse):
     """201: The new cohort."""
 
-    body: models.ExposureCohortResponse
+    __slots__ = ("body",)
     status_code: ClassVar[int] = 201
 
-    def headers(self) -> dict[str, object]:
-        return {}
+    def __init__(self, body: models.ExposureCohortResponse) -> None:
+        self.body = body
 
 
-@dataclass(frozen=True, slots=True)
-class ExperimentsCreateExposureCohortForExperimentCreate400:
+class ExperimentsCreateExposureCohortForExperimentCreate400(DeclaredResponse):
     """400: The request is not valid."""
 
-    body: models.Error
+    __slots__ = ("body",)
     status_code: ClassVar[int] = 400
 
-    def headers(self) -> dict[str, object]:
-        return {}
+    def __init__(self, body: models.Error) -> None:
+        self.body = body
 
 
-@dataclass(frozen=True, slots=True)
-class ExperimentsCreateExposureCohortForExperimentCreate401:
+class ExperimentsCreateExposureCohortForExperimentCreate401(DeclaredResponse):
     """401: No credentials, or a personal API key that is not valid."""
 
-    body: models.Error
-    www_authenticate: Literal["Bearer"] | None = None
+    __slots__ = ("body", "www_authenticate")
     status_code: ClassVar[int] = 401
+
+    def __init__(self, body: models.Error, www_authenticate: Literal["Bearer"] | None = None) -> None:
+        self.body = body
+        self.www_authenticate = www_authenticate
 
     def headers(self) -> dict[str, object]:
         return {
@@ -862,26 +840,24 @@ class ExperimentsCreateExposureCohortForExperimentCreate401:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class ExperimentsCreateExposureCohortForExperimentCreate403:
+class ExperimentsCreateExposureCohortForExperimentCreate403(DeclaredResponse):
     """403: The key lacks the scope, or has no access to the project."""
 
-    body: models.Error
+    __slots__ = ("body",)
     status_code: ClassVar[int] = 403
 
-    def headers(self) -> dict[str, object]:
-        return {}
+    def __init__(self, body: models.Error) -> None:
+        self.body = body
 
 
-@dataclass(frozen=True, slots=True)
-class ExperimentsCreateExposureCohortForExperimentCreate404:
+class ExperimentsCreateExposureCohortForExperimentCreate404(DeclaredResponse):
     """404: No project has this id, or the project has no experiment with this id."""
 
-    body: models.Error
+    __slots__ = ("body",)
     status_code: ClassVar[int] = 404
 
-    def headers(self) -> dict[str, object]:
-        return {}
+    def __init__(self, body: models.Error) -> None:
+        self.body = body
 
 
 ExperimentsCreateExposureCohortForExperimentCreateResponse: TypeAlias = (
@@ -893,35 +869,35 @@ ExperimentsCreateExposureCohortForExperimentCreateResponse: TypeAlias = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class ExperimentsResultsRetrieve200:
+class ExperimentsResultsRetrieve200(DeclaredResponse):
     """200: The comparison, and when it was computed."""
 
-    body: models.ExperimentResultsResponse
+    __slots__ = ("body",)
     status_code: ClassVar[int] = 200
 
-    def headers(self) -> dict[str, object]:
-        return {}
+    def __init__(self, body: models.ExperimentResultsResponse) -> None:
+        self.body = body
 
 
-@dataclass(frozen=True, slots=True)
-class ExperimentsResultsRetrieve400:
+class ExperimentsResultsRetrieve400(DeclaredResponse):
     """400: The results cannot be computed, or the request is not valid."""
 
-    body: models.Error
+    __slots__ = ("body",)
     status_code: ClassVar[int] = 400
 
-    def headers(self) -> dict[str, object]:
-        return {}
+    def __init__(self, body: models.Error) -> None:
+        self.body = body
 
 
-@dataclass(frozen=True, slots=True)
-class ExperimentsResultsRetrieve401:
+class ExperimentsResultsRetrieve401(DeclaredResponse):
     """401: No credentials, or a personal API key that is not valid."""
 
-    body: models.Error
-    www_authenticate: Literal["Bearer"] | None = None
+    __slots__ = ("body", "www_authenticate")
     status_code: ClassVar[int] = 401
+
+    def __init__(self, body: models.Error, www_authenticate: Literal["Bearer"] | None = None) -> None:
+        self.body = body
+        self.www_authenticate = www_authenticate
 
     def headers(self) -> dict[str, object]:
         return {
@@ -929,26 +905,24 @@ class ExperimentsResultsRetrieve401:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class ExperimentsResultsRetrieve403:
+class ExperimentsResultsRetrieve403(DeclaredResponse):
     """403: The key lacks the scope, or has no access to the project."""
 
-    body: models.Error
+    __slots__ = ("body",)
     status_code: ClassVar[int] = 403
 
-    def headers(self) -> dict[str, object]:
-        return {}
+    def __init__(self, body: models.Error) -> None:
+        self.body = body
 
 
-@dataclass(frozen=True, slots=True)
-class ExperimentsResultsRetrieve404:
+class ExperimentsResultsRetrieve404(DeclaredResponse):
     """404: No project has this id, or the project has no experiment with this id."""
 
-    body: models.Error
+    __slots__ = ("body",)
     status_code: ClassVar[int] = 404
 
-    def headers(self) -> dict[str, object]:
-        return {}
+    def __init__(self, body: models.Error) -> None:
+        self.body = body
 
 
 ExperimentsResultsRetrieveResponse: TypeAlias = (
@@ -960,35 +934,35 @@ ExperimentsResultsRetrieveResponse: TypeAlias = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class ExperimentsSecondaryResultsRetrieve200:
+class ExperimentsSecondaryResultsRetrieve200(DeclaredResponse):
     """200: The comparison on the secondary metric, and when it was computed."""
 
-    body: models.SecondaryResultsResponse
+    __slots__ = ("body",)
     status_code: ClassVar[int] = 200
 
-    def headers(self) -> dict[str, object]:
-        return {}
+    def __init__(self, body: models.SecondaryResultsResponse) -> None:
+        self.body = body
 
 
-@dataclass(frozen=True, slots=True)
-class ExperimentsSecondaryResultsRetrieve400:
+class ExperimentsSecondaryResultsRetrieve400(DeclaredResponse):
     """400: The results cannot be computed, or the request is not valid."""
 
-    body: models.Error
+    __slots__ = ("body",)
     status_code: ClassVar[int] = 400
 
-    def headers(self) -> dict[str, object]:
-        return {}
+    def __init__(self, body: models.Error) -> None:
+        self.body = body
 
 
-@dataclass(frozen=True, slots=True)
-class ExperimentsSecondaryResultsRetrieve401:
+class ExperimentsSecondaryResultsRetrieve401(DeclaredResponse):
     """401: No credentials, or a personal API key that is not valid."""
 
-    body: models.Error
-    www_authenticate: Literal["Bearer"] | None = None
+    __slots__ = ("body", "www_authenticate")
     status_code: ClassVar[int] = 401
+
+    def __init__(self, body: models.Error, www_authenticate: Literal["Bearer"] | None = None) -> None:
+        self.body = body
+        self.www_authenticate = www_authenticate
 
     def headers(self) -> dict[str, object]:
         return {
@@ -996,26 +970,24 @@ class ExperimentsSecondaryResultsRetrieve401:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class ExperimentsSecondaryResultsRetrieve403:
+class ExperimentsSecondaryResultsRetrieve403(DeclaredResponse):
     """403: The key lacks the scope, or has no access to the project."""
 
-    body: models.Error
+    __slots__ = ("body",)
     status_code: ClassVar[int] = 403
 
-    def headers(self) -> dict[str, object]:
-        return {}
+    def __init__(self, body: models.Error) -> None:
+        self.body = body
 
 
-@dataclass(frozen=True, slots=True)
-class ExperimentsSecondaryResultsRetrieve404:
+class ExperimentsSecondaryResultsRetrieve404(DeclaredResponse):
     """404: No project has this id, or the project has no experiment with this id."""
 
-    body: models.Error
+    __slots__ = ("body",)
     status_code: ClassVar[int] = 404
 
-    def headers(self) -> dict[str, object]:
-        return {}
+    def __init__(self, body: models.Error) -> None:
+        self.body = body
 
 
 ExperimentsSecondaryResultsRetrieveResponse: TypeAlias = (

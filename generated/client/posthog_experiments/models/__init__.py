@@ -2,7 +2,10 @@
 # (content sha256 00e15bb831fd5f5236a080bb3dd4e31b5d235f4d228f558d91f6d93b675cf8b3).
 # Do not edit: change the spec, then run the generator again.
 
-"""The API's models; each is imported from its own module when first used."""
+"""The API's models.
+
+Each is imported from its own module when first used.
+"""
 
 from __future__ import annotations
 
@@ -146,7 +149,7 @@ __all__ = [
     "VariantProbabilities",
 ]
 
-# model -> its module in this package
+# name -> its module in this package
 _MODULES: dict[str, str] = {
     "Approval": "approval",
     "ApprovalDecision": "approval_decision",

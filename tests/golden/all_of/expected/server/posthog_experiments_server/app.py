@@ -45,7 +45,7 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 
 CREATE_PET = OperationSpec(
     operation_id="create_pet",
-    request_model=requests.CreatePetRequest,
+    request_model=lambda: requests.CreatePetRequest,
     parameters=(),
     body_media_types={
         "application/json": FormFields((), ()),

@@ -45,7 +45,7 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 
 SEARCH = OperationSpec(
     operation_id="search",
-    request_model=requests.SearchRequest,
+    request_model=lambda: requests.SearchRequest,
     parameters=(ParameterSpec("q", "q", "query"),),
     body_media_types={},
     body_required=False,

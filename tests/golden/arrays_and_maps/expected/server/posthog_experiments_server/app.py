@@ -45,7 +45,7 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 
 GET_INVENTORY = OperationSpec(
     operation_id="get_inventory",
-    request_model=requests.GetInventoryRequest,
+    request_model=lambda: requests.GetInventoryRequest,
     parameters=(ParameterSpec("ids", "ids", "query", is_array=True, explode=True),),
     body_media_types={},
     body_required=False,
@@ -55,7 +55,7 @@ GET_INVENTORY = OperationSpec(
 
 LIST_SHELVES = OperationSpec(
     operation_id="list_shelves",
-    request_model=requests.ListShelvesRequest,
+    request_model=lambda: requests.ListShelvesRequest,
     parameters=(),
     body_media_types={},
     body_required=False,

@@ -46,7 +46,7 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 
 GET_CLUSTERS = OperationSpec(
     operation_id="getClusters",
-    request_model=requests.GetClustersRequest,
+    request_model=lambda: requests.GetClustersRequest,
     parameters=(),
     body_media_types={},
     body_required=False,
@@ -56,7 +56,7 @@ GET_CLUSTERS = OperationSpec(
 
 GET_CLUSTERS_2 = OperationSpec(
     operation_id="get_clusters",
-    request_model=requests.GetClusters2Request,
+    request_model=lambda: requests.GetClusters2Request,
     parameters=(),
     body_media_types={
         "application/json": FormFields((), ()),
@@ -68,7 +68,7 @@ GET_CLUSTERS_2 = OperationSpec(
 
 GET_THE_CLASS = OperationSpec(
     operation_id="get-the-class",
-    request_model=requests.GetTheClassRequest,
+    request_model=lambda: requests.GetTheClassRequest,
     parameters=(
         ParameterSpec("class", "class_", "path"),
         ParameterSpec("$filter", "filter", "query"),
@@ -83,7 +83,7 @@ GET_THE_CLASS = OperationSpec(
 
 SEARCH = OperationSpec(
     operation_id="search",
-    request_model=requests.SearchRequest,
+    request_model=lambda: requests.SearchRequest,
     parameters=(ParameterSpec("filter", "filter", "query", json_encoded=True),),
     body_media_types={},
     body_required=False,
@@ -93,7 +93,7 @@ SEARCH = OperationSpec(
 
 GET_TOKEN = OperationSpec(
     operation_id="get_token",
-    request_model=requests.GetTokenRequest,
+    request_model=lambda: requests.GetTokenRequest,
     parameters=(
         ParameterSpec("token", "token", "path"),
         ParameterSpec("MaxResults", "max_results", "query"),
@@ -108,7 +108,7 @@ GET_TOKEN = OperationSpec(
 
 LIST_MANAGED_CLUSTERS = OperationSpec(
     operation_id="listManagedClusters",
-    request_model=requests.ListManagedClustersRequest,
+    request_model=lambda: requests.ListManagedClustersRequest,
     parameters=(),
     body_media_types={},
     body_required=False,

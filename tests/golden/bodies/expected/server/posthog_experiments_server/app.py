@@ -45,7 +45,7 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 
 UPLOAD_ATTACHMENT = OperationSpec(
     operation_id="upload_attachment",
-    request_model=requests.UploadAttachmentRequest,
+    request_model=lambda: requests.UploadAttachmentRequest,
     parameters=(),
     body_media_types={
         "multipart/form-data": FormFields((), ()),
@@ -57,7 +57,7 @@ UPLOAD_ATTACHMENT = OperationSpec(
 
 CREATE_NOTE = OperationSpec(
     operation_id="create_note",
-    request_model=requests.CreateNoteRequest,
+    request_model=lambda: requests.CreateNoteRequest,
     parameters=(),
     body_media_types={
         "application/json": FormFields((), ()),

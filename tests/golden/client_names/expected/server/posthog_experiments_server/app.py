@@ -46,7 +46,7 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 
 REPOS_STACKS_LIST = OperationSpec(
     operation_id="repos_stacks_list",
-    request_model=requests.ReposStacksListRequest,
+    request_model=lambda: requests.ReposStacksListRequest,
     parameters=(),
     body_media_types={},
     body_required=False,
@@ -56,7 +56,7 @@ REPOS_STACKS_LIST = OperationSpec(
 
 REPOS_SETTINGS_UPDATE = OperationSpec(
     operation_id="repos_settings_update",
-    request_model=requests.ReposSettingsUpdateRequest,
+    request_model=lambda: requests.ReposSettingsUpdateRequest,
     parameters=(ParameterSpec("name", "name", "path"),),
     body_media_types={
         "application/json": FormFields((), ()),
@@ -68,7 +68,7 @@ REPOS_SETTINGS_UPDATE = OperationSpec(
 
 REPOS_LIST_STACKS = OperationSpec(
     operation_id="repos_list_stacks",
-    request_model=requests.ReposListStacksRequest,
+    request_model=lambda: requests.ReposListStacksRequest,
     parameters=(ParameterSpec("name", "name", "path"),),
     body_media_types={},
     body_required=False,
@@ -78,7 +78,7 @@ REPOS_LIST_STACKS = OperationSpec(
 
 REPOS_STACKS_CREATE = OperationSpec(
     operation_id="repos_stacks_create",
-    request_model=requests.ReposStacksCreateRequest,
+    request_model=lambda: requests.ReposStacksCreateRequest,
     parameters=(ParameterSpec("name", "name", "path"),),
     body_media_types={
         "application/json": FormFields((), ()),

@@ -45,7 +45,7 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 
 LIST_ORDERS = OperationSpec(
     operation_id="list_orders",
-    request_model=requests.ListOrdersRequest,
+    request_model=lambda: requests.ListOrdersRequest,
     parameters=(
         ParameterSpec("sort", "sort", "query"),
         ParameterSpec("status", "status", "query"),

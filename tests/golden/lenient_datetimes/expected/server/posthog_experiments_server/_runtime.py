@@ -126,7 +126,7 @@ class FormFields(NamedTuple):
 @dataclass(frozen=True)
 class OperationSpec:
     operation_id: str
-    request_model: type[BaseModel]
+    request_model: Callable[[], type[BaseModel]]  # imported when the operation is first called
     parameters: tuple[ParameterSpec, ...]
     body_media_types: Mapping[str, FormFields]
     body_required: bool
@@ -150,7 +150,7 @@ class Adapter(Generic[IdentityT]):
             try:
                 identity = await self._authenticate(request, spec)
                 values = await self._values(request, spec)
-                bound = spec.request_model.model_validate(values, context=_REQUEST_CONTEXT)
+                bound = spec.request_model().model_validate(values, context=_REQUEST_CONTEXT)
                 result = await call(bound, identity)
                 return self._send(spec, result)
             except Denied as denied:

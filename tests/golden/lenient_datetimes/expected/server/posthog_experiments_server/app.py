@@ -46,7 +46,7 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 
 LIST_BOOKINGS = OperationSpec(
     operation_id="list_bookings",
-    request_model=requests.ListBookingsRequest,
+    request_model=lambda: requests.ListBookingsRequest,
     parameters=(ParameterSpec("since", "since", "query"),),
     body_media_types={},
     body_required=False,
@@ -56,7 +56,7 @@ LIST_BOOKINGS = OperationSpec(
 
 CREATE_BOOKING = OperationSpec(
     operation_id="create_booking",
-    request_model=requests.CreateBookingRequest,
+    request_model=lambda: requests.CreateBookingRequest,
     parameters=(),
     body_media_types={
         "application/json": FormFields((), ()),

@@ -45,7 +45,7 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 
 END_SESSION = OperationSpec(
     operation_id="end_session",
-    request_model=requests.EndSessionRequest,
+    request_model=lambda: requests.EndSessionRequest,
     parameters=(ParameterSpec("id", "id", "path"),),
     body_media_types={},
     body_required=False,
@@ -58,7 +58,7 @@ END_SESSION = OperationSpec(
 
 TOUCH_SESSION = OperationSpec(
     operation_id="touch_session",
-    request_model=requests.TouchSessionRequest,
+    request_model=lambda: requests.TouchSessionRequest,
     parameters=(ParameterSpec("id", "id", "path"),),
     body_media_types={},
     body_required=False,

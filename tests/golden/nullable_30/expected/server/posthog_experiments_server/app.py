@@ -45,7 +45,7 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 
 LIST_NOTES = OperationSpec(
     operation_id="list_notes",
-    request_model=requests.ListNotesRequest,
+    request_model=lambda: requests.ListNotesRequest,
     parameters=(ParameterSpec("before", "before", "query"),),
     body_media_types={},
     body_required=False,

@@ -45,7 +45,7 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 
 GET_ITEM = OperationSpec(
     operation_id="get_item",
-    request_model=requests.GetItemRequest,
+    request_model=lambda: requests.GetItemRequest,
     parameters=(
         ParameterSpec("item_id", "item_id", "path"),
         ParameterSpec("store_id", "store_id", "path"),

@@ -45,7 +45,7 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 
 CREATE_TEAM = OperationSpec(
     operation_id="create_team",
-    request_model=requests.CreateTeamRequest,
+    request_model=lambda: requests.CreateTeamRequest,
     parameters=(),
     body_media_types={
         "application/json": FormFields((), ()),
@@ -57,7 +57,7 @@ CREATE_TEAM = OperationSpec(
 
 CREATE_USER = OperationSpec(
     operation_id="create_user",
-    request_model=requests.CreateUserRequest,
+    request_model=lambda: requests.CreateUserRequest,
     parameters=(),
     body_media_types={
         "application/json": FormFields((), ()),

@@ -44,7 +44,7 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 
 GET_TREE = OperationSpec(
     operation_id="get_tree",
-    request_model=requests.GetTreeRequest,
+    request_model=lambda: requests.GetTreeRequest,
     parameters=(),
     body_media_types={},
     body_required=False,

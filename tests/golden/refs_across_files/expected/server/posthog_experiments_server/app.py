@@ -45,7 +45,7 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 
 GET_PET = OperationSpec(
     operation_id="get_pet",
-    request_model=requests.GetPetRequest,
+    request_model=lambda: requests.GetPetRequest,
     parameters=(ParameterSpec("pet_id", "pet_id", "path"),),
     body_media_types={},
     body_required=False,

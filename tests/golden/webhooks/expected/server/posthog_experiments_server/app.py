@@ -45,7 +45,7 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 
 SUBSCRIBE = OperationSpec(
     operation_id="subscribe",
-    request_model=requests.SubscribeRequest,
+    request_model=lambda: requests.SubscribeRequest,
     parameters=(),
     body_media_types={
         "application/json": FormFields((), ()),

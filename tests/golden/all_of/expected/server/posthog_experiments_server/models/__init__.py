@@ -2,7 +2,10 @@
 # (content sha256 031f2f9628a3ec9edcc1e7afa593f36724d067ac56a3f97337252797253de818).
 # Do not edit: change the spec, then run the generator again.
 
-"""The API's models; each is imported from its own module when first used."""
+"""The API's models.
+
+Each is imported from its own module when first used.
+"""
 
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ __all__ = [
     "SchemaModel",
 ]
 
-# model -> its module in this package
+# name -> its module in this package
 _MODULES: dict[str, str] = {
     "NewPet": "new_pet",
     "Pet": "pet",

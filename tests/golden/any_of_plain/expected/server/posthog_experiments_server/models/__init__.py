@@ -2,7 +2,10 @@
 # (content sha256 4b9cd8de5471f685a4739fde3e581377a1feafe9e68a522eecba35003ab96e3c).
 # Do not edit: change the spec, then run the generator again.
 
-"""The API's models; each is imported from its own module when first used."""
+"""The API's models.
+
+Each is imported from its own module when first used.
+"""
 
 from __future__ import annotations
 
@@ -22,7 +25,7 @@ __all__ = [
     "SchemaModel",
 ]
 
-# model -> its module in this package
+# name -> its module in this package
 _MODULES: dict[str, str] = {
     "File": "file",
     "Hit": "hit",

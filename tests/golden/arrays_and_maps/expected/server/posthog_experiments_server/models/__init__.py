@@ -2,7 +2,10 @@
 # (content sha256 a94f7560ee54c36fbdd3f42131064053c602a5ef77ba6e658be0a90f07ae285b).
 # Do not edit: change the spec, then run the generator again.
 
-"""The API's models; each is imported from its own module when first used."""
+"""The API's models.
+
+Each is imported from its own module when first used.
+"""
 
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ __all__ = [
     "Shelf",
 ]
 
-# model -> its module in this package
+# name -> its module in this package
 _MODULES: dict[str, str] = {
     "Item": "item",
     "SchemaModel": "schema_model",

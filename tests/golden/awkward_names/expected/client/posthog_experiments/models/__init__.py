@@ -2,7 +2,10 @@
 # (content sha256 7dd35d717fcb9a19a863968cf2c101abf8b648b072b6be1cfa269d3c34d6041b).
 # Do not edit: change the spec, then run the generator again.
 
-"""The API's models; each is imported from its own module when first used."""
+"""The API's models.
+
+Each is imported from its own module when first used.
+"""
 
 from __future__ import annotations
 
@@ -32,7 +35,7 @@ __all__ = [
     "UUIDModel",
 ]
 
-# model -> its module in this package
+# name -> its module in this package
 _MODULES: dict[str, str] = {
     "Class": "class_",
     "Cluster": "cluster",

@@ -2,7 +2,10 @@
 # (content sha256 b8001e99f7d6b6d970095916dcf75ce2c4d6d1bbb35377476b0e98c757f88db0).
 # Do not edit: change the spec, then run the generator again.
 
-"""The API's models; each is imported from its own module when first used."""
+"""The API's models.
+
+Each is imported from its own module when first used.
+"""
 
 from __future__ import annotations
 
@@ -24,7 +27,7 @@ __all__ = [
     "UploadAttachmentResponse201",
 ]
 
-# model -> its module in this package
+# name -> its module in this package
 _MODULES: dict[str, str] = {
     "Note": "note",
     "NoteInput": "note_input",

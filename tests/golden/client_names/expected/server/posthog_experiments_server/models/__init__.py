@@ -2,7 +2,10 @@
 # (content sha256 76d47ec200ccf93ace88880f4652c3db3ad3b580aa0837214742a1adc88644e2).
 # Do not edit: change the spec, then run the generator again.
 
-"""The API's models; each is imported from its own module when first used."""
+"""The API's models.
+
+Each is imported from its own module when first used.
+"""
 
 from __future__ import annotations
 
@@ -22,7 +25,7 @@ __all__ = [
     "SchemaModel",
 ]
 
-# model -> its module in this package
+# name -> its module in this package
 _MODULES: dict[str, str] = {
     "ReposSettingsUpdateBody": "repos_settings_update_body",
     "ReposSettingsUpdateBodyOwner": "repos_settings_update_body_owner",

@@ -2,7 +2,10 @@
 # (content sha256 2028e2bb9cb14291785c5431c78293921964bcc75f899ef0aa4a558c8573ae9d).
 # Do not edit: change the spec, then run the generator again.
 
-"""The API's models; each is imported from its own module when first used."""
+"""The API's models.
+
+Each is imported from its own module when first used.
+"""
 
 from __future__ import annotations
 
@@ -24,7 +27,7 @@ __all__ = [
     "SchemaModel",
 ]
 
-# model -> its module in this package
+# name -> its module in this package
 _MODULES: dict[str, str] = {
     "Order": "order",
     "OrderChannel": "order_channel",

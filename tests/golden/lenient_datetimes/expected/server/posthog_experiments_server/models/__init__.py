@@ -2,7 +2,10 @@
 # (content sha256 9b2b92d74b7110fe18750753e921bf20314c6e0b56aa708cd93d1502d7267619).
 # Do not edit: change the spec, then run the generator again.
 
-"""The API's models; each is imported from its own module when first used."""
+"""The API's models.
+
+Each is imported from its own module when first used.
+"""
 
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ __all__ = [
     "SchemaModel",
 ]
 
-# model -> its module in this package
+# name -> its module in this package
 _MODULES: dict[str, str] = {
     "Booking": "booking",
     "BookingInput": "booking_input",

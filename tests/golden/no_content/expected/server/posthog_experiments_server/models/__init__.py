@@ -2,7 +2,10 @@
 # (content sha256 c73aebe26eca418b1972c8764a8bfe92673f3278e6c73cd98c71f5fd2facc022).
 # Do not edit: change the spec, then run the generator again.
 
-"""The API's models; each is imported from its own module when first used."""
+"""The API's models.
+
+Each is imported from its own module when first used.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ __all__ = [
     "SchemaModel",
 ]
 
-# model -> its module in this package
+# name -> its module in this package
 _MODULES: dict[str, str] = {
     "Problem": "problem",
     "SchemaModel": "schema_model",

@@ -2,7 +2,10 @@
 # (content sha256 610c71d35dba452f46e00d7fdfce7607f258aae247e25a9e1b71bdf1a7a38024).
 # Do not edit: change the spec, then run the generator again.
 
-"""The API's models; each is imported from its own module when first used."""
+"""The API's models.
+
+Each is imported from its own module when first used.
+"""
 
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ __all__ = [
     "SchemaModel",
 ]
 
-# model -> its module in this package
+# name -> its module in this package
 _MODULES: dict[str, str] = {
     "Author": "author",
     "Note": "note",

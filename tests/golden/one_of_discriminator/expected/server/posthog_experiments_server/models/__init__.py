@@ -2,7 +2,10 @@
 # (content sha256 4cb750d3c4b09ad98c2eedca41ce30ccf01c83faee1d0c2a05682378d50cf78a).
 # Do not edit: change the spec, then run the generator again.
 
-"""The API's models; each is imported from its own module when first used."""
+"""The API's models.
+
+Each is imported from its own module when first used.
+"""
 
 from __future__ import annotations
 
@@ -22,7 +25,7 @@ __all__ = [
     "SchemaModel",
 ]
 
-# model -> its module in this package
+# name -> its module in this package
 _MODULES: dict[str, str] = {
     "Cat": "cat",
     "Dog": "dog",

@@ -2,7 +2,10 @@
 # (content sha256 8248fb27fff889cfee366aca6c0756ebcb883b4e17fa6087c2196e2542b7604a).
 # Do not edit: change the spec, then run the generator again.
 
-"""The API's models; each is imported from its own module when first used."""
+"""The API's models.
+
+Each is imported from its own module when first used.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ __all__ = [
     "SchemaModel",
 ]
 
-# model -> its module in this package
+# name -> its module in this package
 _MODULES: dict[str, str] = {
     "Item": "item",
     "SchemaModel": "schema_model",

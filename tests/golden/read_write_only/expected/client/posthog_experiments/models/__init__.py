@@ -2,7 +2,10 @@
 # (content sha256 6c4fc693c88a0b316be41c38ed8d397c254c63c8710219ae90f58d8b103c1c8e).
 # Do not edit: change the spec, then run the generator again.
 
-"""The API's models; each is imported from its own module when first used."""
+"""The API's models.
+
+Each is imported from its own module when first used.
+"""
 
 from __future__ import annotations
 
@@ -24,7 +27,7 @@ __all__ = [
     "UserRequest",
 ]
 
-# model -> its module in this package
+# name -> its module in this package
 _MODULES: dict[str, str] = {
     "SchemaModel": "schema_model",
     "Team": "team",

@@ -2,7 +2,10 @@
 # (content sha256 62dd0e1573c11d95f8a0cb380c8a6be4c131af4101785282b5d7aa186a152512).
 # Do not edit: change the spec, then run the generator again.
 
-"""The API's models; each is imported from its own module when first used."""
+"""The API's models.
+
+Each is imported from its own module when first used.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ __all__ = [
     "SchemaModel",
 ]
 
-# model -> its module in this package
+# name -> its module in this package
 _MODULES: dict[str, str] = {
     "Node": "node",
     "SchemaModel": "schema_model",

@@ -2,7 +2,10 @@
 # (content sha256 1e1665003a8099739bc8529550b650309738c7f4e084969b1a4065a243e69305).
 # Do not edit: change the spec, then run the generator again.
 
-"""The API's models; each is imported from its own module when first used."""
+"""The API's models.
+
+Each is imported from its own module when first used.
+"""
 
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ __all__ = [
     "SchemaModel",
 ]
 
-# model -> its module in this package
+# name -> its module in this package
 _MODULES: dict[str, str] = {
     "Owner": "owner",
     "Pet": "pet",

@@ -2,7 +2,10 @@
 # (content sha256 79a0582cec21e33763fa7a889db48d04fbff2bf73a1025de2c23102fa19f8970).
 # Do not edit: change the spec, then run the generator again.
 
-"""The API's models; each is imported from its own module when first used."""
+"""The API's models.
+
+Each is imported from its own module when first used.
+"""
 
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ __all__ = [
     "SchemaModel",
 ]
 
-# model -> its module in this package
+# name -> its module in this package
 _MODULES: dict[str, str] = {
     "Author": "author",
     "Note": "note",

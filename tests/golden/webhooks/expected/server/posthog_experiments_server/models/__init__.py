@@ -2,7 +2,10 @@
 # (content sha256 5030a1295eb9a5704f70cff182d6822cb69c0ca4c49e0cc4b5d92fe368bff8f1).
 # Do not edit: change the spec, then run the generator again.
 
-"""The API's models; each is imported from its own module when first used."""
+"""The API's models.
+
+Each is imported from its own module when first used.
+"""
 
 from __future__ import annotations
 
@@ -24,7 +27,7 @@ __all__ = [
     "SubscribeBody",
 ]
 
-# model -> its module in this package
+# name -> its module in this package
 _MODULES: dict[str, str] = {
     "Pet": "pet",
     "PostSubscribeOnEventBody": "post_subscribe_on_event_body",
