@@ -1,7 +1,7 @@
 """The yardstick: ours, datamodel-code-generator and openapi-python-client on real specs, in one run.
 
     python bench/corpus.py [--sample N] [--seed S] [--examples] [--mypy N] [--tools ours,dcg,opc] [--jobs 2]
-                           [--record FILE]
+                           [--record FILE] [--documents NAME ...]
 
 Documents come from ``corpus_fetch`` (the APIs.guru directory, or ``--examples`` for
 ``@readme/oas-examples``). Each tool runs in its own process with a time limit. Printed: one table
@@ -67,9 +67,16 @@ def main() -> None:
     parser.add_argument("--tools", default="ours,dcg,opc")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--record", type=Path, help="JSON-lines file of finished rows: appended to, resumed from")
+    parser.add_argument(
+        "--documents", nargs="+", metavar="NAME", help="only the documents whose name contains one of these"
+    )
     arguments = parser.parse_args()
     documents = corpus_fetch.examples() if arguments.examples else corpus_fetch.directory()
     chosen = corpus_fetch.sample(documents, arguments.sample, arguments.seed)
+    if arguments.documents:
+        chosen = [path for path in chosen if any(part in corpus_fetch.name(path) for part in arguments.documents)]
+        if not chosen:
+            parser.error(f"no document's name contains any of {arguments.documents}")
     tools = arguments.tools.split(",")
     commit = _commit()
     recorded = _recorded(arguments.record, commit)

@@ -11,6 +11,7 @@ from pathlib import Path
 from generator.source import SourceDocument
 
 _FRAME_CONTEXT = 1  # lines shown above and below the problem's line
+_FRAME_WIDTH = 100  # characters of each line shown: a minified JSON document is one line
 
 
 # Rules whose findings do not change what code is generated: `validate` reports them and fails,
@@ -24,6 +25,7 @@ ADVISORY_RULES = frozenset(
         "not-rendered",
         "pattern-unsupported",
         "enum-type",
+        "link-target",
     }
 )
 
@@ -132,10 +134,18 @@ def _code_frame(lines: Sequence[str], line: int, column: int) -> list[str]:
     first = max(1, line - _FRAME_CONTEXT)
     last = min(len(lines), line + _FRAME_CONTEXT)
     width = len(str(last))
+    # One window for every line, so that the caret stays under its column.
+    start = 0 if column <= _FRAME_WIDTH * 3 // 4 else column - 1 - _FRAME_WIDTH // 2
     frame = []
     for number in range(first, last + 1):
         marker = ">" if number == line else " "
-        frame.append(f"  {marker} {number:>{width}} | {lines[number - 1]}")
+        frame.append(f"  {marker} {number:>{width}} | {_window(lines[number - 1], start)}")
         if number == line:
-            frame.append(f"    {' ' * width} | {' ' * (column - 1)}^")
+            caret = column - 1 - start + (1 if start else 0)
+            frame.append(f"    {' ' * width} | {' ' * caret}^")
     return frame
+
+
+def _window(text: str, start: int) -> str:
+    shown = text[start : start + _FRAME_WIDTH]
+    return ("…" if start else "") + shown + ("…" if len(text) > start + _FRAME_WIDTH else "")

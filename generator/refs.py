@@ -93,38 +93,30 @@ def lookup(data: Any, pointer: str) -> Any:
     return value
 
 
-# Keys whose values are data, not spec: a "$ref" inside them is just a key of the data. (`examples`
-# is handled apart: a map of Example Objects may hold refs, a schema's list of examples may not.)
-_LITERAL_KEYS = walk.DATA_KEYS - {"examples"}
-
-
 def iter_refs(data: Any, pointer: str = "") -> Iterator[tuple[str, str]]:
     """Every ``$ref`` of the spec in ``data``, with the pointer of the object that holds it."""
-    stack: list[tuple[Any, str]] = [(data, pointer)]
+    stack: list[tuple[Any, str, str | None]] = [(data, pointer, None)]
     while stack:
-        value, here = stack.pop()
+        value, here, names = stack.pop()
         if isinstance(value, dict):
             ref = value.get("$ref")
-            if isinstance(ref, str):
+            if isinstance(ref, str) and names is None:
                 yield here, ref
-            for key, item in value.items():
-                if key in _LITERAL_KEYS or key.startswith("x-"):
-                    continue
-                if key == "examples":
-                    stack.extend(_example_objects(item, pointers.join(here, key)))
-                else:
-                    stack.append((item, pointers.join(here, key)))
+            if names is None and isinstance(value.get("examples"), dict):
+                stack.extend(_example_objects(value["examples"], pointers.join(here, "examples")))
+            for key, item, item_names in walk.spec_items(value, names):
+                stack.append((item, pointers.join(here, key), item_names))
         elif isinstance(value, list):
-            stack.extend((item, pointers.join(here, index)) for index, item in enumerate(value))
+            stack.extend((item, pointers.join(here, index), None) for index, item in enumerate(value))
 
 
-def _example_objects(examples: Any, here: str) -> list[tuple[Any, str]]:
+def _example_objects(examples: Any, here: str) -> list[tuple[Any, str, str | None]]:
     """Example Objects may be refs; their ``value`` and a schema's ``examples`` list are data."""
     if not isinstance(examples, dict):
         return []
-    found = []
+    found: list[tuple[Any, str, str | None]] = []
     for name, example in examples.items():
         if isinstance(example, dict):
             spec_part = {key: item for key, item in example.items() if key != "value"}
-            found.append((spec_part, pointers.join(here, name)))
+            found.append((spec_part, pointers.join(here, name), None))
     return found

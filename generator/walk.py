@@ -27,6 +27,26 @@ SCHEMA_LIST = ("allOf", "anyOf", "oneOf", "prefixItems")
 SCHEMA_MAP = ("properties", "patternProperties", "dependentSchemas", "$defs", "definitions")
 # Keys whose values are data, not spec.
 DATA_KEYS = frozenset({"example", "examples", "default", "const", "enum"})
+# Objects whose keys are names the author chose, not keywords: a response may be named `default`,
+# a header `example`, a property `enum` or `x-request-id`.
+NAME_MAPS = frozenset(
+    {"responses", "headers", "content", "encoding", "links", "callbacks", "variables", "parameters"}
+    | {"requestBodies", "securitySchemes", "pathItems", "webhooks", "paths", "schemas", *SCHEMA_MAP}
+)
+
+
+def spec_items(value: dict[str, Any], names: str | None) -> Iterator[tuple[str, Any, str | None]]:
+    """The entries of ``value`` that are spec, not data, each with what its own keys are.
+
+    ``names`` is the key under which ``value`` was found when its keys are names (see ``NAME_MAPS``),
+    None when they are keywords; so is the third item of each entry, for the entry's value.
+    """
+    for key, item in value.items():
+        if names is not None:
+            if names in SCHEMA_MAP or not key.startswith("x-"):  # a property may be called x-anything
+                yield key, item, None
+        elif key not in DATA_KEYS and not key.startswith("x-"):
+            yield key, item, key if key in NAME_MAPS else None
 
 
 @dataclass(frozen=True)
@@ -96,20 +116,18 @@ def schema_roots(document: Any) -> Iterator[tuple[str, Any]]:
     if isinstance(schemas, dict):
         for name, schema in schemas.items():
             yield pointers.join("", "components", "schemas", name), schema
-    stack: list[tuple[Any, str]] = [(document, "")]
+    stack: list[tuple[Any, str, str | None]] = [(document, "", None)]
     while stack:
-        value, here = stack.pop()
+        value, here, names = stack.pop()
         if isinstance(value, dict):
-            for key, item in value.items():
+            for key, item, item_names in spec_items(value, names):
                 at = pointers.join(here, key)
-                if key == "schema" and isinstance(item, (dict, bool)):
+                if key == "schema" and names is None and isinstance(item, (dict, bool)):
                     yield at, item
-                elif key in DATA_KEYS or key.startswith("x-") or at == "/components/schemas":
-                    continue
-                else:
-                    stack.append((item, at))
+                elif at != "/components/schemas":
+                    stack.append((item, at, item_names))
         elif isinstance(value, list):
-            stack.extend((item, pointers.join(here, index)) for index, item in enumerate(value))
+            stack.extend((item, pointers.join(here, index), None) for index, item in enumerate(value))
 
 
 def subschemas(schema: Any, pointer: str) -> Iterator[tuple[str, Any]]:
@@ -149,20 +167,19 @@ class ExampleSite:
 
 def example_sites(document: Any) -> Iterator[ExampleSite]:
     """Media types, parameters and headers that hold a schema and examples for it."""
-    stack: list[tuple[Any, str, str]] = [(document, "", "any")]
+    stack: list[tuple[Any, str, str, str | None]] = [(document, "", "any", None)]
     while stack:
-        value, here, direction = stack.pop()
+        value, here, direction, names = stack.pop()
         if isinstance(value, dict):
             schema = value.get("schema")
-            if isinstance(schema, (dict, bool)) and ("example" in value or "examples" in value):
+            if names is None and isinstance(schema, (dict, bool)) and ("example" in value or "examples" in value):
                 yield ExampleSite(here, pointers.join(here, "schema"), schema, direction)
-            for key, item in value.items():
+            for key, item, item_names in spec_items(value, names):
                 at = pointers.join(here, key)
-                if key in DATA_KEYS or key == "schema" or key.startswith("x-") or at == "/components/schemas":
-                    continue
-                stack.append((item, at, _direction(key, direction)))
+                if (key != "schema" or names is not None) and at != "/components/schemas":
+                    stack.append((item, at, _direction(key, direction) if names is None else direction, item_names))
         elif isinstance(value, list):
-            stack.extend((item, pointers.join(here, index), direction) for index, item in enumerate(value))
+            stack.extend((item, pointers.join(here, index), direction, None) for index, item in enumerate(value))
 
 
 def _direction(key: str, inherited: str) -> str:

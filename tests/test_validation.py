@@ -144,3 +144,109 @@ def test_an_example_under_a_pattern_python_cannot_read_is_said_unchecked_not_a_c
     problems = [p for p in validate(tmp_path / "letters.yaml").problems if p.rule == "example-valid"]
     assert [(p.pointer, p.blocking) for p in problems] == [("#/components/schemas/Letters/example", False)]
     assert problems[0].message.startswith("the example is not checked: a pattern of its schema is not one Python reads")
+
+
+def test_names_an_author_chose_are_spec_not_data(tmp_path: Path) -> None:
+    """A response named ``default``, a property named ``enum`` and a header named ``example`` hold spec:
+    their references resolve and their schemas are rendered (they were once skipped as data)."""
+    spec = {
+        "openapi": "3.0.3",
+        "info": {"title": "T", "version": "1"},
+        "paths": {
+            "/a": {
+                "get": {
+                    "operationId": "get_a",
+                    "responses": {
+                        "400": {
+                            "description": "bad",
+                            "headers": {"example": {"schema": {"type": "integer"}}},
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+                        },
+                        "default": {"$ref": "#/paths/~1a/get/responses/400"},
+                    },
+                }
+            },
+            "/b": {
+                "get": {
+                    "operationId": "get_b",
+                    "responses": {
+                        "default": {
+                            "description": "any",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/paths/~1a/get/responses/400/content/application~1json/schema"}
+                                }
+                            },
+                        }
+                    },
+                }
+            },
+        },
+        "components": {
+            "schemas": {
+                "Problem": {
+                    "type": "object",
+                    "properties": {"enum": {"$ref": "#/components/schemas/Missing"}},
+                }
+            }
+        },
+    }
+    (tmp_path / "named.json").write_text(json.dumps(spec))
+    problems = validate(tmp_path / "named.json").problems
+    assert [(p.rule, p.pointer) for p in problems if p.blocking] == [
+        ("ref-resolves", "#/components/schemas/Problem/properties/enum/$ref")
+    ]
+    del spec["components"]["schemas"]["Problem"]["properties"]["enum"]["$ref"]
+    (tmp_path / "named.json").write_text(json.dumps(spec))
+    report = validate(tmp_path / "named.json")
+    assert not [p for p in report.problems if p.blocking], report.problems
+    assert report.api is not None
+    responses = {op.operation_id: op.responses for op in report.api.operations}
+    assert [(r.status, [m.annotation for m in r.media_types]) for r in responses["get_b"]] == [
+        ("default", ["models.Problem"])
+    ]
+    assert [h.name for r in responses["get_a"] if r.status == "default" for h in r.headers] == ["example"]
+
+
+def test_a_code_frame_of_a_one_line_document_shows_the_column_not_the_whole_line(tmp_path: Path) -> None:
+    """A minified JSON document is one line: the frame is a window around the column, caret under it."""
+    padding = {f"p{i}": {"get": {"responses": {"200": {"description": "ok"}}}} for i in range(300)}
+    spec = {
+        "openapi": "3.0.3",
+        "info": {"title": "T", "version": "1"},
+        "paths": {**{f"/{k}": v for k, v in padding.items()}},
+    }
+    spec["paths"]["/z"] = {"get": {"responses": {"200": {"$ref": "#/components/responses/Nowhere"}}}}
+    (tmp_path / "one.json").write_text(json.dumps(spec))
+    completed = subprocess.run(
+        [sys.executable, "-m", "generator", "validate", "--spec", str(tmp_path / "one.json")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    lines = completed.stderr.splitlines()
+    head = next(line for line in lines if ": ref-resolves: " in line)
+    column = int(head.split(":")[2])
+    assert column > 10_000
+    frame = lines[lines.index(head) + 2 : lines.index(head) + 4]
+    assert all(len(line) < 130 for line in frame), frame
+    text, caret = frame
+    assert caret.index("^") < len(text)
+    assert text[caret.index("^") :].startswith('"#/components/responses/Nowhere"')
+
+
+def test_a_3_0_document_ignores_what_stands_beside_a_ref(tmp_path: Path) -> None:
+    """OpenAPI 3.0 ignores a $ref's siblings: a sibling that is no schema (an ``allOf`` map, as in a
+    real directory document) neither crashes the example check nor reaches the models."""
+    spec = (
+        "openapi: 3.0.3\ninfo: {title: T, version: '1'}\npaths:\n  /m:\n    get:\n      operationId: get_m\n"
+        "      responses:\n        '200':\n          description: ok\n          content:\n"
+        "            application/json:\n              schema:\n                $ref: '#/components/schemas/M'\n"
+        "                description: The monster.\n                allOf: {'3': {properties: {a: {}}}}\n"
+        "              example: {name: Aboleth}\n"
+        "components:\n  schemas:\n    M:\n      type: object\n      properties:\n        name: {type: string}\n"
+    )
+    (tmp_path / "siblings.yaml").write_text(spec)
+    assert main(["generate", "--spec", str(tmp_path / "siblings.yaml"), "--out", str(tmp_path / "out")]) == 0
+    (operation,) = validate(tmp_path / "siblings.yaml").api.operations  # type: ignore[union-attr]
+    assert [m.annotation for m in operation.responses[0].media_types] == ["models.M"]

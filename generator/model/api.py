@@ -53,19 +53,11 @@ class Header:
 
 
 @dataclass(frozen=True)
-class Link:
-    name: str
-    operation_id: str
-    parameters: tuple[tuple[str, str], ...]  # parameter name -> runtime expression
-
-
-@dataclass(frozen=True)
 class Response:
     status: str  # "200", "4XX", "default"
     description: str
     media_types: tuple[MediaType, ...]
     headers: tuple[Header, ...]
-    links: tuple[Link, ...]
 
     @property
     def is_success(self) -> bool:

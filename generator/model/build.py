@@ -324,18 +324,11 @@ class Builder:
             header = self._deref(header_raw)
             annotation = self._annotation(pointers.join(at, "headers", name), header.get("schema", {}))
             headers.append(api.Header(name, naming.snake_name(name), bool(header.get("required")), annotation))
-        links = []
-        for name, link_raw in sorted((response.get("links") or {}).items()):
-            link = self._deref(link_raw)
-            if "operationId" in link:
-                parameters = tuple(sorted((str(k), str(v)) for k, v in (link.get("parameters") or {}).items()))
-                links.append(api.Link(name, link["operationId"], parameters))
         return api.Response(
             status=status,
             description=str(response.get("description") or ""),
             media_types=tuple(self._media_types(at, response.get("content") or {})),
             headers=tuple(headers),
-            links=tuple(links),
         )
 
     def _annotation(self, at: str, schema: Any, *, constrained: bool = False) -> str:
@@ -404,7 +397,6 @@ _UNDECLARED = api.Response(
     description="The spec declares no responses for this operation.",
     media_types=(api.MediaType("application/json", "Any"),),
     headers=(),
-    links=(),
 )
 
 

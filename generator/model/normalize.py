@@ -60,11 +60,13 @@ class _Normalizer:
         data = self.root.data
         self._name_root_components(data.get("components", {}).get("schemas", {}) or {})
         document = {key: value for key, value in data.items() if key not in ("paths", "components", "webhooks")}
-        document["paths"] = self._rewrite(data.get("paths", {}), self.root, "/paths", in_schema=False)
+        document["paths"] = self._rewrite(data.get("paths", {}), self.root, "/paths", in_schema=False, names=True)
         if "webhooks" in data:
-            document["webhooks"] = self._rewrite(data["webhooks"], self.root, "/webhooks", in_schema=False)
+            document["webhooks"] = self._rewrite(data["webhooks"], self.root, "/webhooks", in_schema=False, names=True)
         components = {
-            kind: self._rewrite(items, self.root, pointers.join("/components", kind), in_schema=False)
+            kind: self._rewrite(
+                items, self.root, pointers.join("/components", kind), in_schema=False, names=kind != "examples"
+            )
             for kind, items in (data.get("components") or {}).items()
             if kind != "schemas"
         }
@@ -113,7 +115,10 @@ class _Normalizer:
             self.schemas[name] = self._rewrite(target, document, pointer, in_schema=True)
         return self.names[key]
 
-    def _rewrite(self, value: Any, document: source.SourceDocument, here: str, *, in_schema: bool) -> Any:
+    def _rewrite(
+        self, value: Any, document: source.SourceDocument, here: str, *, in_schema: bool, names: bool = False
+    ) -> Any:
+        """``value`` rewritten; ``names`` when its keys are names (responses, headers), not keywords."""
         if isinstance(value, list):
             return [
                 self._rewrite(item, document, pointers.join(here, i), in_schema=in_schema)
@@ -121,12 +126,14 @@ class _Normalizer:
             ]
         if not isinstance(value, dict):
             return value
-        if isinstance(value.get("$ref"), str):
+        if isinstance(value.get("$ref"), str) and not names:
             return self._rewrite_ref(value, document, here, in_schema=in_schema)
         result: dict[str, Any] = {}
         for key, item in value.items():
             at = pointers.join(here, key)
-            if in_schema and key == "enum" and (spelled := _spelled_as_strings(value)) is not None:
+            if names and not key.startswith("x-"):  # a response named `default`, a header `example`
+                result[key] = self._rewrite(item, document, at, in_schema=False)
+            elif in_schema and key == "enum" and (spelled := _spelled_as_strings(value)) is not None:
                 result[key] = spelled
                 self.problems.append(self.context.problem(at, "enum-type", _spelled_message(item)))
             elif key in _DATA_KEYS or key.startswith("x-"):
@@ -147,7 +154,8 @@ class _Normalizer:
                 }
             else:
                 child_in_schema = (in_schema and (key in _SCHEMA_IN_ONE or key in _SCHEMA_IN_LIST)) or key == "schema"
-                result[key] = self._rewrite(item, document, at, in_schema=child_in_schema)
+                child_names = not in_schema and key in walk.NAME_MAPS
+                result[key] = self._rewrite(item, document, at, in_schema=child_in_schema, names=child_names)
         return result
 
     def _rewrite_ref(
@@ -161,12 +169,22 @@ class _Normalizer:
                 and target.pointer.startswith(SCHEMAS + "/")
                 and target.pointer.count("/") == 3
             )
-            name = self.names.get(key) if is_root_component else self._component_name(target.document, target.pointer)
-            if name is None:  # a component whose name collided; the problem is reported already
-                return {}
-            # 3.1 allows keywords beside $ref; they are schema keywords like any other
-            siblings = self._rewrite({k: v for k, v in value.items() if k != "$ref"}, document, here, in_schema=True)
-            ref = {"$ref": f"#{pointers.join(SCHEMAS, name)}"}
+            if not is_root_component and isinstance(target.value, dict) and set(target.value) == {"$ref"}:
+                # a reference to a reference (a response's schema that is a $ref): the class it ends at
+                ref = self._rewrite_ref(target.value, target.document, target.pointer, in_schema=True)
+            else:
+                name = (
+                    self.names.get(key) if is_root_component else self._component_name(target.document, target.pointer)
+                )
+                if name is None:  # a component whose name collided; the problem is reported already
+                    return {}
+                ref = {"$ref": f"#{pointers.join(SCHEMAS, name)}"}
+            # 3.1 allows keywords beside $ref; they are schema keywords like any other. 3.0 ignores
+            # them, so only its prose is kept (a sibling `allOf` of a 3.0 document is no schema at all).
+            kept = {
+                k: v for k, v in value.items() if k != "$ref" and (self.context.version == "3.1" or k in _PROSE_KEYS)
+            }
+            siblings = self._rewrite(kept, document, here, in_schema=True)
             return {**ref, **siblings} if siblings else ref
         if target.document is self.root and value["$ref"].startswith("#"):
             return dict(value)  # a local ref to a component of the root: kept as it is

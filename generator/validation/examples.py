@@ -104,15 +104,17 @@ class _ValidatorFactory:
         spec = DRAFT202012 if context.version == "3.1" else DRAFT4
         self._spec = spec
         self._registry: Registry[Any] = Registry(retrieve=self._retrieve)  # type: ignore[call-arg]
-        self._registry = self._registry.with_resource(
-            _uri(context.document), spec.create_resource(context.document.data)
-        )
+        self._registry = self._registry.with_resource(_uri(context.document), self._resource(context.document.data))
 
     def _retrieve(self, uri: str) -> Resource[Any]:
         for document in self._context.resolver.documents:
             if _uri(document) == uri:
-                return self._spec.create_resource(document.data)
+                return self._resource(document.data)
         raise LookupError(uri)
+
+    def _resource(self, data: Any) -> Resource[Any]:
+        # OpenAPI 3.0 ignores whatever stands beside a $ref; its validators would read it
+        return self._spec.create_resource(data if self._context.version == "3.1" else _without_ref_siblings(data))
 
     def for_schema(self, document: source.SourceDocument, pointer: str, direction: str) -> Validator:
         wrapper = {"$ref": f"{_uri(document)}#{pointer}"}
@@ -136,6 +138,16 @@ def _tolerant(checker: FormatChecker) -> FormatChecker:
 
 _OAS30_FORMATS = _tolerant(oas30_format_checker)
 _OAS31_FORMATS = _tolerant(oas31_format_checker)
+
+
+def _without_ref_siblings(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_without_ref_siblings(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    if isinstance(value.get("$ref"), str):
+        return {"$ref": value["$ref"]}
+    return {key: _without_ref_siblings(item) for key, item in value.items()}
 
 
 def _uri(document: source.SourceDocument) -> str:

@@ -124,7 +124,8 @@ def _link_targets(context: Context) -> Iterator[Problem]:
                         yield context.problem(
                             pointers.join(here, "links", name, "operationId"),
                             "link-target",
-                            f"link {name!r} names operationId {target!r}, which no operation has",
+                            f"link {name!r} names operationId {target!r}, which no operation has "
+                            "(links are documentation here: no code follows them)",
                         )
             stack.extend(
                 (item, pointers.join(here, key))
