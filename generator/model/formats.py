@@ -30,3 +30,7 @@ PATTERN = f"^({_DJANGO}|{_ISO})$"
 # Keywords that constrain a string's text: the format's grammar is fixed, so a schema may carry
 # only PATTERN itself (no other pattern, no lengths), else they would not be enforced.
 TEXT_CONSTRAINTS = ("pattern", "minLength", "maxLength")
+
+# OpenAPI's `byte`: base64 text (RFC 4648, padded). Read as that text, checked by this pattern:
+# pydantic's Base64Str would decode it to text, which fails for the bytes of an image.
+BASE64_PATTERN = "^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
