@@ -250,3 +250,25 @@ def test_a_3_0_document_ignores_what_stands_beside_a_ref(tmp_path: Path) -> None
     assert main(["generate", "--spec", str(tmp_path / "siblings.yaml"), "--out", str(tmp_path / "out")]) == 0
     (operation,) = validate(tmp_path / "siblings.yaml").api.operations  # type: ignore[union-attr]
     assert [m.annotation for m in operation.responses[0].media_types] == ["models.M"]
+
+
+def test_an_example_of_a_subtype_whose_base_has_the_discriminator_is_checked(tmp_path: Path) -> None:
+    """Base and subtypes name each other (discriminator one way, allOf the other): checking an
+    example once recursed until Python stopped it; now the example is checked, and its error found."""
+    spec = (
+        "openapi: 3.0.3\ninfo: {title: T, version: '1'}\npaths:\n  /pets:\n    get:\n      operationId: get_pets\n"
+        "      responses:\n        '200':\n          description: ok\n          content:\n"
+        "            application/json:\n              schema: {$ref: '#/components/schemas/Pet'}\n"
+        "              examples:\n                good: {value: {kind: Cat, lives: 9}}\n"
+        "                bad: {value: {kind: Cat, lives: nine}}\n"
+        "components:\n  schemas:\n    Pet:\n      type: object\n      required: [kind]\n"
+        "      properties: {kind: {type: string}}\n      discriminator: {propertyName: kind}\n"
+        "      allOf: [{$ref: '#/components/schemas/Named'}]\n"
+        "    Named:\n      type: object\n      properties: {name: {type: string}}\n"
+        "    Cat:\n      allOf: [{$ref: '#/components/schemas/Pet'}]\n      properties: {lives: {type: integer}}\n"
+    )
+    (tmp_path / "pets.yaml").write_text(spec)
+    problems = [p for p in validate(tmp_path / "pets.yaml").problems if p.rule == "example-valid"]
+    assert [p.pointer for p in problems] == [
+        "#/paths/~1pets/get/responses/200/content/application~1json/examples/bad/value/lives"
+    ]

@@ -55,9 +55,7 @@ _OPTIONS: dict[str, Any] = {
     # Formats read as plain text: their types would need a package the generated code does not
     # depend on (email, ulid), read more strictly than the spec (uri), hide the value when sent
     # (password: SecretStr serializes as asterisks) or decode it (byte: see formats.BASE64_PATTERN).
-    "type_mappings": [
-        f"string+{name}=string" for name in ("email", "idn-email", "uri", "ulid", "password", "byte")
-    ],
+    "type_mappings": [f"string+{name}=string" for name in ("email", "idn-email", "uri", "ulid", "password", "byte")],
 }
 
 

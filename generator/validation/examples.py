@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from jsonschema import FormatChecker
+from jsonschema import FormatChecker, validators
 from jsonschema.exceptions import ValidationError
 from jsonschema.protocols import Validator
 from openapi_schema_validator import (
@@ -88,6 +88,10 @@ def _errors(
         message = f"the example is not checked: a pattern of its schema is not one Python reads ({unreadable})"
         yield context.problem(at, RULE, f"{message} (the schema is at #{schema_pointer})", document=document)
         return
+    except RecursionError:
+        message = "the example is not checked: it, or its schema's references, nest deeper than the validator follows"
+        yield context.problem(at, RULE, f"{message} (the schema is at #{schema_pointer})", document=document)
+        return
     for error in errors:
         pointer = pointers.join(at, *error.absolute_path)
         message = f"{error.message} (the schema is at #{schema_pointer})"
@@ -120,9 +124,9 @@ class _ValidatorFactory:
         wrapper = {"$ref": f"{_uri(document)}#{pointer}"}
         validator: Validator
         if self._context.version == "3.1":
-            validator = OAS31Validator(wrapper, registry=self._registry, format_checker=_OAS31_FORMATS)
+            validator = _OAS31(wrapper, registry=self._registry, format_checker=_OAS31_FORMATS)
         else:
-            cls = OAS30WriteValidator if direction == "request" else OAS30ReadValidator
+            cls = _OAS30_WRITE if direction == "request" else _OAS30_READ
             validator = cls(wrapper, registry=self._registry, format_checker=_OAS30_FORMATS)
         return validator
 
@@ -136,6 +140,42 @@ def _tolerant(checker: FormatChecker) -> FormatChecker:
     return tolerant
 
 
+Keyword = Callable[[Any, Any, Any, dict[str, Any]], Iterator[ValidationError]]
+_FOLLOWING: set[int] = set()  # the instances whose discriminator is being followed
+
+
+def _discriminator_once(keyword: Keyword) -> Keyword:
+    """``keyword`` (allOf, anyOf, oneOf) following a discriminator once per instance.
+
+    A subtype names its base in ``allOf``; reached again from there, the base's discriminator
+    would lead back to the subtype without end (openapi-schema-validator recurses until Python
+    stops it). The second time, the base is checked as a plain schema.
+    """
+
+    def guarded(validator: Any, subschemas: Any, instance: Any, schema: dict[str, Any]) -> Iterator[ValidationError]:
+        if "discriminator" not in schema or not isinstance(instance, dict):
+            yield from keyword(validator, subschemas, instance, schema)
+        elif id(instance) in _FOLLOWING:
+            plain = {key: value for key, value in schema.items() if key != "discriminator"}
+            yield from keyword(validator, subschemas, instance, plain)
+        else:
+            _FOLLOWING.add(id(instance))
+            try:
+                yield from keyword(validator, subschemas, instance, schema)
+            finally:
+                _FOLLOWING.discard(id(instance))
+
+    return guarded
+
+
+def _guarded(cls: Any) -> Any:
+    keywords = {name: _discriminator_once(cls.VALIDATORS[name]) for name in ("allOf", "anyOf", "oneOf")}
+    return validators.extend(cls, keywords)  # type: ignore[no-untyped-call]
+
+
+_OAS30_READ = _guarded(OAS30ReadValidator)
+_OAS30_WRITE = _guarded(OAS30WriteValidator)
+_OAS31 = _guarded(OAS31Validator)
 _OAS30_FORMATS = _tolerant(oas30_format_checker)
 _OAS31_FORMATS = _tolerant(oas31_format_checker)
 
