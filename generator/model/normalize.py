@@ -18,14 +18,11 @@ lets the server and client templates rely on the names.
 from __future__ import annotations
 
 import copy
-import functools
 import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic_core import SchemaError, SchemaValidator, core_schema
-
-from generator import naming, pointers, refs, source, walk
+from generator import naming, patterns, pointers, refs, source, walk
 from generator.context import Context
 from generator.model import directions
 from generator.problems import Problem
@@ -140,7 +137,7 @@ class _Normalizer:
                 result[key] = copy.deepcopy(item)
             elif key in _PROSE_KEYS and isinstance(item, str):
                 result[key] = _tidy_prose(item)
-            elif in_schema and key == "pattern" and isinstance(item, str) and (why := _unenforceable(item)):
+            elif in_schema and key == "pattern" and isinstance(item, str) and (why := patterns.unreadable(item)):
                 # kept out of the code, and said, rather than code that fails when imported
                 self.problems.append(
                     self.context.problem(
@@ -294,13 +291,3 @@ def _needs_class(schema: Any) -> bool:
     if isinstance(schema.get("additionalProperties"), dict):
         return _needs_class(schema["additionalProperties"])
     return False
-
-
-@functools.cache
-def _unenforceable(pattern: str) -> str:
-    """Why pydantic (its Rust regex engine) cannot compile ``pattern``; empty when it can."""
-    try:
-        SchemaValidator(core_schema.str_schema(pattern=pattern))
-    except SchemaError as error:
-        return str(error).strip().splitlines()[-1]
-    return ""

@@ -19,7 +19,7 @@ from openapi_schema_validator import (
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4, DRAFT202012
 
-from generator import pointers, refs, source, walk
+from generator import patterns, pointers, refs, source, walk
 from generator.context import Context
 from generator.problems import Problem
 
@@ -84,8 +84,10 @@ def _errors(
         errors: list[ValidationError] = sorted(
             validator.iter_errors(value), key=lambda e: list(map(str, e.absolute_path))
         )
-    except re.error as unreadable:  # a pattern written for another engine (`\p{L}`): said where the pattern is too
-        message = f"the example is not checked: a pattern of its schema is not one Python reads ({unreadable})"
+    except (patterns.UnreadablePatternError, re.error) as unreadable:  # a pattern written for another engine
+        message = (
+            f"the example is not checked: a pattern of its schema is not one the generated code reads ({unreadable})"
+        )
         yield context.problem(at, RULE, f"{message} (the schema is at #{schema_pointer})", document=document)
         return
     except RecursionError:
@@ -168,9 +170,17 @@ def _discriminator_once(keyword: Keyword) -> Keyword:
     return guarded
 
 
+def _pattern(validator: Any, pattern: Any, instance: Any, schema: dict[str, Any]) -> Iterator[ValidationError]:
+    """JSON Schema's ``pattern``, read by the engine of the generated code (see ``patterns``)."""
+    if isinstance(pattern, str) and validator.is_type(instance, "string") and not patterns.matcher(pattern)(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
 def _guarded(cls: Any) -> Any:
-    keywords = {name: _discriminator_once(cls.VALIDATORS[name]) for name in ("allOf", "anyOf", "oneOf")}
-    return validators.extend(cls, keywords)  # type: ignore[no-untyped-call]
+    keywords: dict[str, Keyword] = {
+        name: _discriminator_once(cls.VALIDATORS[name]) for name in ("allOf", "anyOf", "oneOf")
+    }
+    return validators.extend(cls, {**keywords, "pattern": _pattern})  # type: ignore[no-untyped-call]
 
 
 _OAS30_READ = _guarded(OAS30ReadValidator)
