@@ -4,15 +4,34 @@
 
 """What the API sends you: its webhooks and callbacks, each JSON body read into its model.
 
-Call the function of the request you received with its body (bytes or text); it answers the
-model, or raises ``pydantic.ValidationError`` when the body is not what the spec says.
+To read one request you received, call its ``parse_*`` function with the body (bytes or text): it
+answers the model, or raises ``pydantic.ValidationError`` when the body is not what the spec says.
+
+To serve them, implement ``Receiver`` (one async method per webhook or callback) and serve
+``receiver_app(receiver)`` with any ASGI server (``uvicorn module:app``). Each is received at the
+path of ``ROUTES`` unless ``paths`` names another (the URL you gave the API); a body that is not
+what the spec says is answered 400 with pydantic's errors, an unknown path 404, a method other
+than the declared one 405, and a received request 204 once your method returns.
 """
 
 from __future__ import annotations
 
-from pydantic import TypeAdapter
+import functools
+import json
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+from typing import Any, Protocol
+
+from pydantic import TypeAdapter, ValidationError
 
 from . import models
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+App = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+MAX_BODY_BYTES = 10 * 1024 * 1024  # a larger body is answered 413 before it is read whole
 
 
 def parse_new_pet_post(body: bytes | str) -> models.Pet:
@@ -25,3 +44,110 @@ def parse_subscribe_on_event_post(body: bytes | str) -> models.PostSubscribeOnEv
     """The body of the callback subscribe onEvent {$request.body#/callback_url} (POST)"""
     adapter: TypeAdapter[models.PostSubscribeOnEventBody] = TypeAdapter(models.PostSubscribeOnEventBody)
     return adapter.validate_json(body)
+
+
+class Receiver(Protocol):
+    """What you implement to serve the API's webhooks and callbacks: one method each."""
+
+    async def new_pet_post(self, body: models.Pet) -> None:
+        """The webhook newPet (POST) was received."""
+
+    async def subscribe_on_event_post(self, body: models.PostSubscribeOnEventBody) -> None:
+        """The callback subscribe onEvent {$request.body#/callback_url} (POST) was received."""
+
+
+# The method and default path at which each is received.
+ROUTES: dict[str, tuple[str, str]] = {
+    "new_pet_post": ("POST", "/new-pet-post"),
+    "subscribe_on_event_post": ("POST", "/subscribe-on-event-post"),
+}
+
+
+def receiver_app(receiver: Receiver, *, paths: Mapping[str, str] | None = None) -> App:
+    """An ASGI application that reads each request ``ROUTES`` names and passes its body to ``receiver``."""
+    # each reads the body (raising ValidationError), then answers the call of your method
+    readers: dict[str, Callable[[bytes], Callable[[], Awaitable[None]]]] = {
+        "new_pet_post": lambda body: functools.partial(receiver.new_pet_post, parse_new_pet_post(body)),
+        "subscribe_on_event_post": lambda body: functools.partial(
+            receiver.subscribe_on_event_post, parse_subscribe_on_event_post(body)
+        ),
+    }
+    unknown = set(paths or {}) - set(ROUTES)
+    if unknown:
+        raise ValueError(
+            f"paths names no webhook or callback: {', '.join(sorted(unknown))}; they are {', '.join(ROUTES)}"
+        )
+    routes = {(paths or {}).get(name, path): (method, name) for name, (method, path) in ROUTES.items()}
+    if len(routes) < len(ROUTES):
+        raise ValueError("paths gives two webhooks or callbacks the same path")
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await _lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        route = routes.get(scope["path"])
+        if route is None:
+            await _answer(send, 404, {"detail": f"nothing is received at {scope['path']}"})
+            return
+        method, name = route
+        if scope["method"] != method:
+            await _answer(send, 405, {"detail": f"{scope['path']} receives {method}"}, allow=method)
+            return
+        try:
+            body = await _body(receive)
+        except _DisconnectedError:
+            return  # the sender gave up: there is no one to answer
+        if body is None:
+            await _answer(send, 413, {"detail": f"the body is larger than {MAX_BODY_BYTES} bytes"})
+            return
+        try:
+            call = readers[name](body)
+        except ValidationError as error:
+            await _answer(send, 400, {"detail": error.errors(include_url=False, include_context=False)})
+            return
+        await call()
+        await _answer(send, 204, None)
+
+    return app
+
+
+async def _lifespan(receive: Receive, send: Send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
+class _DisconnectedError(Exception):
+    pass
+
+
+async def _body(receive: Receive) -> bytes | None:
+    """The whole request body; None when it is larger than ``MAX_BODY_BYTES``."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise _DisconnectedError
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+async def _answer(send: Send, status: int, content: Any, allow: str | None = None) -> None:
+    body = b"" if content is None else json.dumps(content, default=str).encode()
+    headers = [(b"content-type", b"application/json")] if body else []
+    if allow is not None:
+        headers.append((b"allow", allow.encode()))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
