@@ -11,7 +11,7 @@ from typing import Any
 
 from generator import naming, pointers, refs, source, walk
 from generator.context import Context
-from generator.model import api, formats, nulls
+from generator.model import api, distinct, formats, nulls
 from generator.model.annotations import CannotRender, annotate, default_literal
 from generator.model.normalize import Normalized
 from generator.problems import Problem
@@ -35,7 +35,7 @@ class Builder:
             if built is not None:
                 by_tag.setdefault(built.tag, []).append(built)
         tags = tuple(self._tag(name, operations) for name, operations in sorted(by_tag.items()))
-        tags = self._distinct_tags(tags)
+        tags = distinct.tags(tags, self._renamed)
         info = self.document.get("info") or {}
         return api.Api(
             title=str(info.get("title", "")),
@@ -345,49 +345,7 @@ class Builder:
                 name, scheme.get("type", ""), scheme.get("scheme"), scheme.get("in"), scheme.get("name")
             )
 
-    def _distinct_tags(self, tags: tuple[api.Tag, ...]) -> tuple[api.Tag, ...]:
-        """Each tag, and each operation of a tag, under its own Python name: of two that would share
-        one (``ManagedClusters`` and ``managedClusters``; ``getUsers`` and ``get_users``), the later
-        is numbered, and told."""
-        distinct: list[api.Tag] = []
-        seen_tags: dict[str, str] = {}
-        for tag in tags:
-            if tag.python_name in seen_tags:
-                renamed = naming.numbered(tag.python_name, seen_tags, "_")
-                both = f"tags {seen_tags[tag.python_name]!r} and {tag.name!r}"
-                first = tag.operations[0]  # where the spec gives the tag its name
-                self._renamed(pointers.join("/paths", first.path, first.method, "tags"), both, tag.python_name, renamed)
-                number = renamed.rsplit("_", 1)[1]
-                tag = dataclasses.replace(tag, python_name=renamed, class_stem=f"{tag.class_stem}{number}")
-            seen_tags[tag.python_name] = tag.name
-            distinct_operations = self._distinct_operations(tag.operations)
-            operations = (dataclasses.replace(op, tag=tag.python_name) for op in distinct_operations)
-            distinct.append(dataclasses.replace(tag, operations=tuple(operations)))
-        return tuple(distinct)
-
-    def _distinct_operations(self, operations: tuple[api.Operation, ...]) -> Iterator[api.Operation]:
-        methods: dict[str, str] = {}
-        clients = {operation.client_name for operation in operations}
-        for operation in operations:
-            if operation.python_name in methods:
-                renamed = naming.numbered(operation.python_name, methods, "_")
-                at = pointers.join("/paths", operation.path, operation.method, "operationId")
-                both = f"operations {methods[operation.python_name]!r} and {operation.operation_id!r}"
-                self._renamed(at, both, operation.python_name, renamed)
-                number = renamed.rsplit("_", 1)[1]
-                client_name = naming.numbered(f"{operation.client_name}_{number}", clients)
-                clients.add(client_name)
-                operation = dataclasses.replace(
-                    operation,
-                    python_name=renamed,
-                    class_stem=f"{operation.class_stem}{number}",
-                    client_name=client_name,
-                )
-            methods[operation.python_name] = operation.operation_id
-            yield operation
-
-    def _renamed(self, pointer: str, both: str, name: str, renamed: str) -> None:
-        message = f"{both} would both be named {name}: the second is {renamed}"
+    def _renamed(self, pointer: str, message: str) -> None:
         self.problems.append(self.context.problem(pointer, "renamed", message))
 
 
