@@ -36,6 +36,7 @@ class Settings:
     # a schema (schema -> class name).
     client_base_url_env: str | None = None
     client_api_key_env: str | None = None
+    client_env_prefix: str | None = None  # of the variables named after each security scheme
     client_parameter_env: dict[str, str] = field(default_factory=dict)
     client_error_classes: dict[str, str] = field(default_factory=dict)
 
@@ -63,6 +64,7 @@ class Settings:
             server_package=self.server_package or f"{stem}_server",
             client_api_key_env=f"{prefix}_API_KEY" if self.client_api_key_env is None else self.client_api_key_env,
             client_base_url_env=f"{prefix}_BASE_URL" if self.client_base_url_env is None else self.client_base_url_env,
+            client_env_prefix=prefix if self.client_env_prefix is None else self.client_env_prefix,
         )
 
     @classmethod

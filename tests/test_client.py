@@ -22,6 +22,7 @@ from posthog_experiments import (
     Client,
     ConflictError,
     InternalServerError,
+    MissingCredentialsError,
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
@@ -302,8 +303,11 @@ def test_raw_responses() -> None:
 
 def test_configuration_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("POSTHOG_PERSONAL_API_KEY", raising=False)
-    with pytest.raises(ValueError, match="POSTHOG_PERSONAL_API_KEY"):
-        Client()
+    keyless = Client(project_id="1", http_client=httpx.Client(transport=httpx.MockTransport(answer(200, EXPERIMENT))))
+    with pytest.raises(
+        MissingCredentialsError, match=r"PersonalAPIKeyAuth \(HTTP bearer\) or .*POSTHOG_PERSONAL_API_KEY"
+    ):
+        keyless.experiments.retrieve(id=42)  # refused before anything is sent
     monkeypatch.setenv("POSTHOG_PERSONAL_API_KEY", "phx_env")
     monkeypatch.setenv("POSTHOG_HOST", "http://127.0.0.1:9")
     monkeypatch.setenv("POSTHOG_PROJECT_ID", "7")

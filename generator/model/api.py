@@ -84,6 +84,7 @@ class SecurityScheme:
     scheme: str | None  # for http: "bearer", "basic"
     location: str | None  # for apiKey: "header", "query", "cookie"
     parameter_name: str | None  # for apiKey
+    token_url: str | None = None  # for oauth2: its client-credentials flow's tokenUrl
 
 
 @dataclass(frozen=True)

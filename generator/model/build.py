@@ -341,8 +341,14 @@ class Builder:
         schemes = (self.document.get("components") or {}).get("securitySchemes") or {}
         for name, raw in sorted(schemes.items()):
             scheme = self._deref(raw)
+            flow = (scheme.get("flows") or {}).get("clientCredentials") or {}
             yield api.SecurityScheme(
-                name, scheme.get("type", ""), scheme.get("scheme"), scheme.get("in"), scheme.get("name")
+                name,
+                scheme.get("type", ""),
+                scheme.get("scheme"),
+                scheme.get("in"),
+                scheme.get("name"),
+                str(flow["tokenUrl"]) if isinstance(flow, dict) and flow.get("tokenUrl") else None,
             )
 
     def _renamed(self, pointer: str, message: str) -> None:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from ._auth import Credential, Scheme
 from ._base import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, NOT_GIVEN, AsyncAPIClient, NotGiven, Options, SyncAPIClient
 
 if TYPE_CHECKING:
@@ -20,10 +21,18 @@ if TYPE_CHECKING:
     from .resources.experiments import AsyncExperimentsResource, ExperimentsResource
 
 DEFAULT_BASE_URL = "https://us.posthog.com"
+# The spec's security schemes: how each sends its credential, and the variable read for it.
+SCHEMES: dict[str, Scheme] = {
+    "PersonalAPIKeyAuth": Scheme("http", http_scheme="bearer", env="POSTHOG_EXPERIMENTS_PERSONAL_API_KEY_AUTH"),
+    "PersonalAPIKeyQuery": Scheme(
+        "apiKey", location="query", parameter="personal_api_key", env="POSTHOG_EXPERIMENTS_PERSONAL_API_KEY_QUERY"
+    ),
+}
 
 
 def _options(
     api_key: str | None,
+    credentials: Mapping[str, Credential] | None,
     base_url: str | None,
     project_id: str | None,
     timeout: float | httpx.Timeout,
@@ -31,8 +40,6 @@ def _options(
     default_headers: Mapping[str, str] | None,
 ) -> Options:
     api_key = api_key or os.environ.get("POSTHOG_PERSONAL_API_KEY")
-    if not api_key:
-        raise ValueError("No API key: pass api_key= or set POSTHOG_PERSONAL_API_KEY")
     parameters: dict[str, str] = {}
     project_id = project_id or os.environ.get("POSTHOG_PROJECT_ID")
     if project_id:
@@ -40,6 +47,9 @@ def _options(
     return Options(
         base_url=base_url or os.environ.get("POSTHOG_HOST") or DEFAULT_BASE_URL,
         api_key=api_key,
+        schemes=SCHEMES,
+        credentials=dict(credentials or {}),
+        api_key_env="POSTHOG_PERSONAL_API_KEY",
         timeout=timeout,
         max_retries=max_retries,
         parameters=parameters,
@@ -48,12 +58,13 @@ def _options(
 
 
 class Client:
-    """Client for the PostHog Experiments API. The API key comes from ``api_key`` or ``POSTHOG_PERSONAL_API_KEY``."""
+    """Client for the PostHog Experiments API. The API key comes from ``api_key`` or ``POSTHOG_PERSONAL_API_KEY``; ``credentials`` gives one per scheme (see ``_auth``)."""
 
     def __init__(
         self,
         *,
         api_key: str | None = None,
+        credentials: Mapping[str, Credential] | None = None,
         base_url: str | None = None,
         project_id: str | None = None,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
@@ -61,7 +72,7 @@ class Client:
         http_client: httpx.Client | None = None,
         default_headers: Mapping[str, str] | None = None,
     ) -> None:
-        options = _options(api_key, base_url, project_id, timeout, max_retries, default_headers)
+        options = _options(api_key, credentials, base_url, project_id, timeout, max_retries, default_headers)
         self._api = SyncAPIClient(options, http_client)
 
     @property
@@ -72,6 +83,7 @@ class Client:
         self,
         *,
         api_key: str | NotGiven = NOT_GIVEN,
+        credentials: Mapping[str, Credential] | NotGiven = NOT_GIVEN,
         base_url: str | NotGiven = NOT_GIVEN,
         project_id: str | NotGiven = NOT_GIVEN,
         timeout: float | httpx.Timeout | NotGiven = NOT_GIVEN,
@@ -82,6 +94,7 @@ class Client:
         current = self._api.options
         changed: dict[str, Any] = {
             "api_key": current.api_key if isinstance(api_key, NotGiven) else api_key,
+            "credentials": current.credentials if isinstance(credentials, NotGiven) else credentials,
             "base_url": current.base_url if isinstance(base_url, NotGiven) else base_url,
             "project_id": current.parameters.get("project_id") if isinstance(project_id, NotGiven) else project_id,
             "timeout": current.timeout if isinstance(timeout, NotGiven) else timeout,
@@ -116,12 +129,13 @@ class Client:
 
 
 class AsyncClient:
-    """Asynchronous client for the PostHog Experiments API. The API key comes from ``api_key`` or ``POSTHOG_PERSONAL_API_KEY``."""
+    """Asynchronous client for the PostHog Experiments API. The API key comes from ``api_key`` or ``POSTHOG_PERSONAL_API_KEY``; ``credentials`` gives one per scheme (see ``_auth``)."""
 
     def __init__(
         self,
         *,
         api_key: str | None = None,
+        credentials: Mapping[str, Credential] | None = None,
         base_url: str | None = None,
         project_id: str | None = None,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
@@ -129,7 +143,7 @@ class AsyncClient:
         http_client: httpx.AsyncClient | None = None,
         default_headers: Mapping[str, str] | None = None,
     ) -> None:
-        options = _options(api_key, base_url, project_id, timeout, max_retries, default_headers)
+        options = _options(api_key, credentials, base_url, project_id, timeout, max_retries, default_headers)
         self._api = AsyncAPIClient(options, http_client)
 
     @property
@@ -140,6 +154,7 @@ class AsyncClient:
         self,
         *,
         api_key: str | NotGiven = NOT_GIVEN,
+        credentials: Mapping[str, Credential] | NotGiven = NOT_GIVEN,
         base_url: str | NotGiven = NOT_GIVEN,
         project_id: str | NotGiven = NOT_GIVEN,
         timeout: float | httpx.Timeout | NotGiven = NOT_GIVEN,
@@ -150,6 +165,7 @@ class AsyncClient:
         current = self._api.options
         changed: dict[str, Any] = {
             "api_key": current.api_key if isinstance(api_key, NotGiven) else api_key,
+            "credentials": current.credentials if isinstance(credentials, NotGiven) else credentials,
             "base_url": current.base_url if isinstance(base_url, NotGiven) else base_url,
             "project_id": current.parameters.get("project_id") if isinstance(project_id, NotGiven) else project_id,
             "timeout": current.timeout if isinstance(timeout, NotGiven) else timeout,

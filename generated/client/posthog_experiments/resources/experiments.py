@@ -14,14 +14,13 @@ from .._base import (
     NOT_GIVEN,
     APIResponse,
     AsyncAPIClient,
-    AsyncPage,
     Call,
     NotGiven,
     Parser,
     SyncAPIClient,
-    SyncPage,
     json_parameter,
 )
+from .._pages import AsyncPage, SyncPage
 
 _LIST: Parser[models.PaginatedExperimentList] = Parser(lambda: models.PaginatedExperimentList)
 
@@ -88,9 +87,10 @@ class ExperimentsResource:
                 "status": status,
             },
             headers={},
+            security=(("PersonalAPIKeyAuth",), ("PersonalAPIKeyQuery",)),
         )
         response = self._client.send(call)
-        return SyncPage(self._client, _LIST(response), _LIST)
+        return SyncPage(self._client, _LIST(response), _LIST, call.security)
 
     def create(
         self,
@@ -115,6 +115,7 @@ class ExperimentsResource:
             },
             query={},
             headers={},
+            security=(("PersonalAPIKeyAuth",), ("PersonalAPIKeyQuery",)),
             json={
                 "archived": archived,
                 "description": description,
@@ -151,6 +152,7 @@ class ExperimentsResource:
                 "limit": limit,
             },
             headers={},
+            security=(("PersonalAPIKeyAuth",), ("PersonalAPIKeyQuery",)),
         )
         response = self._client.send(call)
         return _REQUIRES_FLAG_IMPLEMENTATION(response)
@@ -169,6 +171,7 @@ class ExperimentsResource:
             },
             query={},
             headers={},
+            security=(("PersonalAPIKeyAuth",), ("PersonalAPIKeyQuery",)),
         )
         response = self._client.send(call)
         return _STATS(response)
@@ -189,6 +192,7 @@ class ExperimentsResource:
             },
             query={},
             headers={},
+            security=(("PersonalAPIKeyAuth",), ("PersonalAPIKeyQuery",)),
         )
         response = self._client.send(call)
         _DELETE(response)
@@ -209,6 +213,7 @@ class ExperimentsResource:
             },
             query={},
             headers={},
+            security=(("PersonalAPIKeyAuth",), ("PersonalAPIKeyQuery",)),
         )
         response = self._client.send(call)
         return _RETRIEVE(response)
@@ -238,6 +243,7 @@ class ExperimentsResource:
             },
             query={},
             headers={},
+            security=(("PersonalAPIKeyAuth",), ("PersonalAPIKeyQuery",)),
             json={
                 "archived": archived,
                 "description": description,
@@ -278,6 +284,7 @@ class ExperimentsResource:
             },
             query={},
             headers={},
+            security=(("PersonalAPIKeyAuth",), ("PersonalAPIKeyQuery",)),
             json={
                 "archived": archived,
                 "description": description,
@@ -309,6 +316,7 @@ class ExperimentsResource:
             },
             query={},
             headers={},
+            security=(("PersonalAPIKeyAuth",), ("PersonalAPIKeyQuery",)),
         )
         response = self._client.send(call)
         return _CREATE_EXPOSURE_COHORT_FOR_EXPERIMENT(response)
@@ -332,6 +340,7 @@ class ExperimentsResource:
                 "refresh": refresh,
             },
             headers={},
+            security=(("PersonalAPIKeyAuth",), ("PersonalAPIKeyQuery",)),
         )
         response = self._client.send(call)
         return _RESULTS(response)
@@ -357,6 +366,7 @@ class ExperimentsResource:
                 "refresh": refresh,
             },
             headers={},
+            security=(("PersonalAPIKeyAuth",), ("PersonalAPIKeyQuery",)),
         )
         response = self._client.send(call)
         return _SECONDARY_RESULTS(response)
@@ -395,6 +405,7 @@ class ExperimentsResourceWithRawResponse:
                 "status": status,
             },
             headers={},
+            security=(("PersonalAPIKeyAuth",), ("PersonalAPIKeyQuery",)),
         )
         response = self._client.send(call)
         return APIResponse(response, _LIST)
@@ -422,6 +433,7 @@ class ExperimentsResourceWithRawResponse:
             },
             query={},
             headers={},
+            security=(("PersonalAPIKeyAuth",), ("PersonalAPIKeyQuery",)),
             json={
                 "archived": archived,
                 "description": description,
@@ -458,6 +470,7 @@ class ExperimentsResourceWithRawResponse:
                 "limit": limit,
             },
             headers={},
+            security=(("PersonalAPIKeyAuth",), ("PersonalAPIKeyQuery",)),
         )
         response = self._client.send(call)
         return APIResponse(response, _REQUIRES_FLAG_IMPLEMENTATION)
@@ -476,6 +489,7 @@ class ExperimentsResourceWithRawResponse:
             },
             query={},
             headers={},
+            security=(("PersonalAPIKeyAuth",), ("PersonalAPIKeyQuery",)),
         )
         response = self._client.send(call)
         return APIResponse(response, _STATS)
@@ -496,6 +510,7 @@ class ExperimentsResourceWithRawResponse:
             },
             query={},
             headers={},
+            security=(("PersonalAPIKeyAuth",), ("PersonalAPIKeyQuery",)),
         )
         response = self._client.send(call)
         return APIResponse(response, _DELETE)
@@ -516,6 +531,7 @@ class ExperimentsResourceWithRawResponse:
             },
             query={},
             headers={},
+            security=(("PersonalAPIKeyAuth",), ("PersonalAPIKeyQuery",)),
         )
         response = self._client.send(call)
         return APIResponse(response, _RETRIEVE)
@@ -545,6 +561,7 @@ class ExperimentsResourceWithRawResponse:
             },
             query={},
             headers={},
+            security=(("PersonalAPIKeyAuth",), ("PersonalAPIKeyQuery",)),
             json={
                 "archived": archived,
                 "description": description,
@@ -585,6 +602,7 @@ class ExperimentsResourceWithRawResponse:
             },
             query={},
             headers={},
+            security=(("PersonalAPIKeyAuth",), ("PersonalAPIKeyQuery",)),
             json={
                 "archived": archived,
                 "description": description,
@@ -616,6 +634,7 @@ class ExperimentsResourceWithRawResponse:
             },
             query={},
             headers={},
+            security=(("PersonalAPIKeyAuth",), ("PersonalAPIKeyQuery",)),
         )
         response = self._client.send(call)
         return APIResponse(response, _CREATE_EXPOSURE_COHORT_FOR_EXPERIMENT)
@@ -639,6 +658,7 @@ class ExperimentsResourceWithRawResponse:
                 "refresh": refresh,
             },
             headers={},
+            security=(("PersonalAPIKeyAuth",), ("PersonalAPIKeyQuery",)),
         )
         response = self._client.send(call)
         return APIResponse(response, _RESULTS)
@@ -664,6 +684,7 @@ class ExperimentsResourceWithRawResponse:
                 "refresh": refresh,
             },
             headers={},
+            security=(("PersonalAPIKeyAuth",), ("PersonalAPIKeyQuery",)),
         )
         response = self._client.send(call)
         return APIResponse(response, _SECONDARY_RESULTS)
@@ -707,9 +728,10 @@ class AsyncExperimentsResource:
                 "status": status,
             },
             headers={},
+            security=(("PersonalAPIKeyAuth",), ("PersonalAPIKeyQuery",)),
         )
         response = await self._client.send(call)
-        return AsyncPage(self._client, _LIST(response), _LIST)
+        return AsyncPage(self._client, _LIST(response), _LIST, call.security)
 
     async def create(
         self,
@@ -734,6 +756,7 @@ class AsyncExperimentsResource:
             },
             query={},
             headers={},
+            security=(("PersonalAPIKeyAuth",), ("PersonalAPIKeyQuery",)),
             json={
                 "archived": archived,
                 "description": description,
@@ -770,6 +793,7 @@ class AsyncExperimentsResource:
                 "limit": limit,
             },
             headers={},
+            security=(("PersonalAPIKeyAuth",), ("PersonalAPIKeyQuery",)),
         )
         response = await self._client.send(call)
         return _REQUIRES_FLAG_IMPLEMENTATION(response)
@@ -788,6 +812,7 @@ class AsyncExperimentsResource:
             },
             query={},
             headers={},
+            security=(("PersonalAPIKeyAuth",), ("PersonalAPIKeyQuery",)),
         )
         response = await self._client.send(call)
         return _STATS(response)
@@ -808,6 +833,7 @@ class AsyncExperimentsResource:
             },
             query={},
             headers={},
+            security=(("PersonalAPIKeyAuth",), ("PersonalAPIKeyQuery",)),
         )
         response = await self._client.send(call)
         _DELETE(response)
@@ -828,6 +854,7 @@ class AsyncExperimentsResource:
             },
             query={},
             headers={},
+            security=(("PersonalAPIKeyAuth",), ("PersonalAPIKeyQuery",)),
         )
         response = await self._client.send(call)
         return _RETRIEVE(response)
@@ -857,6 +884,7 @@ class AsyncExperimentsResource:
             },
             query={},
             headers={},
+            security=(("PersonalAPIKeyAuth",), ("PersonalAPIKeyQuery",)),
             json={
                 "archived": archived,
                 "description": description,
@@ -897,6 +925,7 @@ class AsyncExperimentsResource:
             },
             query={},
             headers={},
+            security=(("PersonalAPIKeyAuth",), ("PersonalAPIKeyQuery",)),
             json={
                 "archived": archived,
                 "description": description,
@@ -928,6 +957,7 @@ class AsyncExperimentsResource:
             },
             query={},
             headers={},
+            security=(("PersonalAPIKeyAuth",), ("PersonalAPIKeyQuery",)),
         )
         response = await self._client.send(call)
         return _CREATE_EXPOSURE_COHORT_FOR_EXPERIMENT(response)
@@ -951,6 +981,7 @@ class AsyncExperimentsResource:
                 "refresh": refresh,
             },
             headers={},
+            security=(("PersonalAPIKeyAuth",), ("PersonalAPIKeyQuery",)),
         )
         response = await self._client.send(call)
         return _RESULTS(response)
@@ -976,6 +1007,7 @@ class AsyncExperimentsResource:
                 "refresh": refresh,
             },
             headers={},
+            security=(("PersonalAPIKeyAuth",), ("PersonalAPIKeyQuery",)),
         )
         response = await self._client.send(call)
         return _SECONDARY_RESULTS(response)
@@ -1014,6 +1046,7 @@ class AsyncExperimentsResourceWithRawResponse:
                 "status": status,
             },
             headers={},
+            security=(("PersonalAPIKeyAuth",), ("PersonalAPIKeyQuery",)),
         )
         response = await self._client.send(call)
         return APIResponse(response, _LIST)
@@ -1041,6 +1074,7 @@ class AsyncExperimentsResourceWithRawResponse:
             },
             query={},
             headers={},
+            security=(("PersonalAPIKeyAuth",), ("PersonalAPIKeyQuery",)),
             json={
                 "archived": archived,
                 "description": description,
@@ -1077,6 +1111,7 @@ class AsyncExperimentsResourceWithRawResponse:
                 "limit": limit,
             },
             headers={},
+            security=(("PersonalAPIKeyAuth",), ("PersonalAPIKeyQuery",)),
         )
         response = await self._client.send(call)
         return APIResponse(response, _REQUIRES_FLAG_IMPLEMENTATION)
@@ -1095,6 +1130,7 @@ class AsyncExperimentsResourceWithRawResponse:
             },
             query={},
             headers={},
+            security=(("PersonalAPIKeyAuth",), ("PersonalAPIKeyQuery",)),
         )
         response = await self._client.send(call)
         return APIResponse(response, _STATS)
@@ -1115,6 +1151,7 @@ class AsyncExperimentsResourceWithRawResponse:
             },
             query={},
             headers={},
+            security=(("PersonalAPIKeyAuth",), ("PersonalAPIKeyQuery",)),
         )
         response = await self._client.send(call)
         return APIResponse(response, _DELETE)
@@ -1135,6 +1172,7 @@ class AsyncExperimentsResourceWithRawResponse:
             },
             query={},
             headers={},
+            security=(("PersonalAPIKeyAuth",), ("PersonalAPIKeyQuery",)),
         )
         response = await self._client.send(call)
         return APIResponse(response, _RETRIEVE)
@@ -1164,6 +1202,7 @@ class AsyncExperimentsResourceWithRawResponse:
             },
             query={},
             headers={},
+            security=(("PersonalAPIKeyAuth",), ("PersonalAPIKeyQuery",)),
             json={
                 "archived": archived,
                 "description": description,
@@ -1204,6 +1243,7 @@ class AsyncExperimentsResourceWithRawResponse:
             },
             query={},
             headers={},
+            security=(("PersonalAPIKeyAuth",), ("PersonalAPIKeyQuery",)),
             json={
                 "archived": archived,
                 "description": description,
@@ -1235,6 +1275,7 @@ class AsyncExperimentsResourceWithRawResponse:
             },
             query={},
             headers={},
+            security=(("PersonalAPIKeyAuth",), ("PersonalAPIKeyQuery",)),
         )
         response = await self._client.send(call)
         return APIResponse(response, _CREATE_EXPOSURE_COHORT_FOR_EXPERIMENT)
@@ -1258,6 +1299,7 @@ class AsyncExperimentsResourceWithRawResponse:
                 "refresh": refresh,
             },
             headers={},
+            security=(("PersonalAPIKeyAuth",), ("PersonalAPIKeyQuery",)),
         )
         response = await self._client.send(call)
         return APIResponse(response, _RESULTS)
@@ -1283,6 +1325,7 @@ class AsyncExperimentsResourceWithRawResponse:
                 "refresh": refresh,
             },
             headers={},
+            security=(("PersonalAPIKeyAuth",), ("PersonalAPIKeyQuery",)),
         )
         response = await self._client.send(call)
         return APIResponse(response, _SECONDARY_RESULTS)

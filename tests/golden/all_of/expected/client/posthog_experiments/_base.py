@@ -17,10 +17,11 @@ import asyncio
 import email.utils
 import enum
 import json
+import os
 import random
 import re
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
@@ -29,10 +30,10 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel, TypeAdapter
 
-from ._errors import APIConnectionError, APITimeoutError, error_for
+from ._auth import ClientCredentials, Credential, Scheme, Tokens, choose, place, resolve
+from ._errors import APIConnectionError, APITimeoutError, AuthenticationError, error_for
 
 T = TypeVar("T")
-ItemT = TypeVar("ItemT")
 
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
 DEFAULT_MAX_RETRIES = 2
@@ -56,14 +57,21 @@ class NotGiven:
 NOT_GIVEN = NotGiven()
 
 
+# A security requirement: alternatives, each the names of the schemes it needs; (): none needed.
+Security = tuple[tuple[str, ...], ...]
+
+
 @dataclass(frozen=True)
 class Options:
     base_url: str
-    api_key: str
+    api_key: str | None
     timeout: float | httpx.Timeout
     max_retries: int
     parameters: Mapping[str, str]  # defaults for path parameters, e.g. the project id
     headers: Mapping[str, str] = field(default_factory=dict)
+    schemes: Mapping[str, Scheme] = field(default_factory=dict)  # the spec's security schemes
+    credentials: Mapping[str, Credential] = field(default_factory=dict)  # given, by scheme (see _auth)
+    api_key_env: str = ""  # the variable api_key was read from, for messages
 
 
 @dataclass(frozen=True)
@@ -75,6 +83,8 @@ class Call:
     path_parameters: Mapping[str, Any]
     query: Mapping[str, Any] = field(default_factory=dict)
     headers: Mapping[str, Any] = field(default_factory=dict)
+    cookies: Mapping[str, Any] = field(default_factory=dict)
+    security: Security = ()
     json: Any = NOT_GIVEN
     form: Mapping[str, Any] | None = None
     multipart: bool = False
@@ -103,25 +113,36 @@ class APIResponse(Generic[T]):
 class BaseClient:
     def __init__(self, options: Options) -> None:
         self._options = options
+        self._credentials = resolve(options.schemes, options.credentials, options.api_key, os.environ)
+        self._tokens = Tokens()
         self._random: Callable[[], float] = random.random
 
     @property
     def options(self) -> Options:
         return self._options
 
-    def _build(self, call: Call) -> httpx.Request:
+    def _chosen(self, call: Call) -> list[tuple[str, Credential]]:
+        operation = f"{call.method} {call.path or call.url}"
+        return choose(operation, call.security, self._options.schemes, self._credentials, self._options.api_key_env)
+
+    def _token_request(self, name: str, credentials: ClientCredentials) -> httpx.Request:
+        return Tokens.request(self._options.schemes[name], credentials, self._options.base_url)
+
+    def _build(self, call: Call, credentials: Sequence[tuple[str, str | tuple[str, str]]] = ()) -> httpx.Request:
         headers = {
-            "Authorization": f"Bearer {self._options.api_key}",
             "Accept": "application/json",
             **self._options.headers,
             **{name: _text(value) for name, value in call.headers.items() if _given(value)},
         }
         url = httpx.URL(call.url) if call.url else httpx.URL(self._options.base_url.rstrip("/") + self._path(call))
-        pairs = tuple(
-            (name, item) for name, value in call.query.items() if _given(value) for item in _query_items(value)
-        )
+        pairs = [(name, item) for name, value in call.query.items() if _given(value) for item in _query_items(value)]
+        cookies = {name: _text(value) for name, value in call.cookies.items() if _given(value)}
+        for name, value in credentials:
+            place(self._options.schemes[name], value, headers, pairs, cookies)
+        if cookies:
+            headers["Cookie"] = "; ".join(f"{name}={quote(value, safe='')}" for name, value in cookies.items())
         # A URL the server gave keeps its own query; `params` would replace it.
-        query = url.params.merge(httpx.QueryParams(pairs))
+        query = url.params.merge(httpx.QueryParams(tuple(pairs)))
         timeout = (
             self._options.timeout
             if isinstance(self._options.timeout, httpx.Timeout)
@@ -172,7 +193,29 @@ class SyncAPIClient(BaseClient):
         self._sleep: Callable[[float], None] = time.sleep
 
     def send(self, call: Call) -> httpx.Response:
-        request = self._build(call)
+        chosen = self._chosen(call)
+        try:
+            return self._send(call, self._build(call, [(name, self._token(name, value)) for name, value in chosen]))
+        except AuthenticationError:
+            fetched = [name for name, value in chosen if isinstance(value, ClientCredentials)]
+            if not fetched:
+                raise
+            for name in fetched:  # revoked or expired early: one more try, with new tokens
+                self._tokens.forget(name)
+            return self._send(call, self._build(call, [(name, self._token(name, value)) for name, value in chosen]))
+
+    def _token(self, name: str, value: Credential) -> str | tuple[str, str]:
+        if not isinstance(value, ClientCredentials):
+            return value
+        cached = self._tokens.cached(name)
+        if cached is not None:
+            return cached
+        response = self._http.send(self._token_request(name, value))
+        if not response.is_success:
+            raise error_for(response)
+        return self._tokens.store(name, response)
+
+    def _send(self, call: Call, request: httpx.Request) -> httpx.Response:
         idempotent = call.method in IDEMPOTENT_METHODS
         for attempt in range(self._options.max_retries + 1):
             last = attempt == self._options.max_retries
@@ -200,7 +243,34 @@ class AsyncAPIClient(BaseClient):
         self._sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
     async def send(self, call: Call) -> httpx.Response:
-        request = self._build(call)
+        chosen = self._chosen(call)
+        try:
+            return await self._send(
+                call, self._build(call, [(name, await self._token(name, value)) for name, value in chosen])
+            )
+        except AuthenticationError:
+            fetched = [name for name, value in chosen if isinstance(value, ClientCredentials)]
+            if not fetched:
+                raise
+            for name in fetched:  # revoked or expired early: one more try, with new tokens
+                self._tokens.forget(name)
+            return await self._send(
+                call, self._build(call, [(name, await self._token(name, value)) for name, value in chosen])
+            )
+
+    async def _token(self, name: str, value: Credential) -> str | tuple[str, str]:
+        if not isinstance(value, ClientCredentials):
+            return value
+        cached = self._tokens.cached(name)
+        if cached is not None:
+            return cached
+        response = await self._http.send(self._token_request(name, value))
+        if not response.is_success:
+            await response.aread()
+            raise error_for(response)
+        return self._tokens.store(name, response)
+
+    async def _send(self, call: Call, request: httpx.Request) -> httpx.Response:
         idempotent = call.method in IDEMPOTENT_METHODS
         for attempt in range(self._options.max_retries + 1):
             last = attempt == self._options.max_retries
@@ -238,65 +308,6 @@ class Parser(Generic[T]):
         if self._adapter.core_schema["type"] == "none":
             return None  # type: ignore[return-value]
         return self._adapter.validate_json(response.content)
-
-
-class SyncPage(Generic[ItemT]):
-    """One page of a list; iterating it goes through every item of every page, following ``next``."""
-
-    def __init__(self, client: SyncAPIClient, page: Any, parse: Callable[[httpx.Response], Any]) -> None:
-        self._client = client
-        self._parse = parse
-        self.page = page
-
-    @property
-    def results(self) -> list[ItemT]:
-        results: list[ItemT] = self.page.results
-        return results
-
-    def has_next_page(self) -> bool:
-        return bool(self.page.next)
-
-    def next_page(self) -> SyncPage[ItemT]:
-        response = self._client.send(Call("GET", "", {}, url=self.page.next))
-        return SyncPage(self._client, self._parse(response), self._parse)
-
-    def __iter__(self) -> Iterator[ItemT]:
-        page: SyncPage[ItemT] = self
-        while True:
-            yield from page.results
-            if not page.has_next_page():
-                return
-            page = page.next_page()
-
-
-class AsyncPage(Generic[ItemT]):
-    """One page of a list; ``async for`` goes through every item of every page, following ``next``."""
-
-    def __init__(self, client: AsyncAPIClient, page: Any, parse: Callable[[httpx.Response], Any]) -> None:
-        self._client = client
-        self._parse = parse
-        self.page = page
-
-    @property
-    def results(self) -> list[ItemT]:
-        results: list[ItemT] = self.page.results
-        return results
-
-    def has_next_page(self) -> bool:
-        return bool(self.page.next)
-
-    async def next_page(self) -> AsyncPage[ItemT]:
-        response = await self._client.send(Call("GET", "", {}, url=self.page.next))
-        return AsyncPage(self._client, self._parse(response), self._parse)
-
-    async def __aiter__(self) -> AsyncIterator[ItemT]:
-        page: AsyncPage[ItemT] = self
-        while True:
-            for item in page.results:
-                yield item
-            if not page.has_next_page():
-                return
-            page = await page.next_page()
 
 
 def jsonable(value: Any) -> Any:

@@ -17,7 +17,8 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ._base import NOT_GIVEN, APIResponse, AsyncPage, NotGiven, SyncPage
+    from ._auth import ClientCredentials
+    from ._base import NOT_GIVEN, APIResponse, NotGiven
     from ._client import AsyncClient, Client
     from ._errors import (
         APIConnectionError,
@@ -28,11 +29,13 @@ if TYPE_CHECKING:
         BadRequestError,
         ConflictError,
         InternalServerError,
+        MissingCredentialsError,
         NotFoundError,
         PermissionDeniedError,
         RateLimitError,
         UnprocessableEntityError,
     )
+    from ._pages import AsyncPage, SyncPage
 
 __version__ = "1.0.0"
 _WHERE = {
@@ -41,11 +44,13 @@ _WHERE = {
     "NOT_GIVEN": "._base",
     "NotGiven": "._base",
     "APIResponse": "._base",
-    "SyncPage": "._base",
-    "AsyncPage": "._base",
+    "SyncPage": "._pages",
+    "AsyncPage": "._pages",
+    "ClientCredentials": "._auth",
     **dict.fromkeys(
         [
             "APIError",
+            "MissingCredentialsError",
             "APIConnectionError",
             "APITimeoutError",
             "APIStatusError",
@@ -73,8 +78,10 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "Client",
+    "ClientCredentials",
     "ConflictError",
     "InternalServerError",
+    "MissingCredentialsError",
     "NotFoundError",
     "NotGiven",
     "PermissionDeniedError",

@@ -13,28 +13,33 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from ._auth import Credential, Scheme
 from ._base import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, NOT_GIVEN, AsyncAPIClient, NotGiven, Options, SyncAPIClient
 
 if TYPE_CHECKING:
     from .resources.default import AsyncDefaultResource, DefaultResource
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+# The spec's security schemes: how each sends its credential, and the variable read for it.
+SCHEMES: dict[str, Scheme] = {}
 
 
 def _options(
     api_key: str | None,
+    credentials: Mapping[str, Credential] | None,
     base_url: str | None,
     timeout: float | httpx.Timeout,
     max_retries: int,
     default_headers: Mapping[str, str] | None,
 ) -> Options:
     api_key = api_key or os.environ.get("READONLY_AND_WRITEONLY_API_KEY")
-    if not api_key:
-        raise ValueError("No API key: pass api_key= or set READONLY_AND_WRITEONLY_API_KEY")
     parameters: dict[str, str] = {}
     return Options(
         base_url=base_url or os.environ.get("READONLY_AND_WRITEONLY_BASE_URL") or DEFAULT_BASE_URL,
         api_key=api_key,
+        schemes=SCHEMES,
+        credentials=dict(credentials or {}),
+        api_key_env="READONLY_AND_WRITEONLY_API_KEY",
         timeout=timeout,
         max_retries=max_retries,
         parameters=parameters,
@@ -43,19 +48,20 @@ def _options(
 
 
 class Client:
-    """Client for the readOnly and writeOnly. The API key comes from ``api_key`` or ``READONLY_AND_WRITEONLY_API_KEY``."""
+    """Client for the readOnly and writeOnly."""
 
     def __init__(
         self,
         *,
         api_key: str | None = None,
+        credentials: Mapping[str, Credential] | None = None,
         base_url: str | None = None,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
         http_client: httpx.Client | None = None,
         default_headers: Mapping[str, str] | None = None,
     ) -> None:
-        options = _options(api_key, base_url, timeout, max_retries, default_headers)
+        options = _options(api_key, credentials, base_url, timeout, max_retries, default_headers)
         self._api = SyncAPIClient(options, http_client)
 
     @property
@@ -66,6 +72,7 @@ class Client:
         self,
         *,
         api_key: str | NotGiven = NOT_GIVEN,
+        credentials: Mapping[str, Credential] | NotGiven = NOT_GIVEN,
         base_url: str | NotGiven = NOT_GIVEN,
         timeout: float | httpx.Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
@@ -75,6 +82,7 @@ class Client:
         current = self._api.options
         changed: dict[str, Any] = {
             "api_key": current.api_key if isinstance(api_key, NotGiven) else api_key,
+            "credentials": current.credentials if isinstance(credentials, NotGiven) else credentials,
             "base_url": current.base_url if isinstance(base_url, NotGiven) else base_url,
             "timeout": current.timeout if isinstance(timeout, NotGiven) else timeout,
             "max_retries": current.max_retries if isinstance(max_retries, NotGiven) else max_retries,
@@ -101,19 +109,20 @@ class Client:
 
 
 class AsyncClient:
-    """Asynchronous client for the readOnly and writeOnly. The API key comes from ``api_key`` or ``READONLY_AND_WRITEONLY_API_KEY``."""
+    """Asynchronous client for the readOnly and writeOnly."""
 
     def __init__(
         self,
         *,
         api_key: str | None = None,
+        credentials: Mapping[str, Credential] | None = None,
         base_url: str | None = None,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
         http_client: httpx.AsyncClient | None = None,
         default_headers: Mapping[str, str] | None = None,
     ) -> None:
-        options = _options(api_key, base_url, timeout, max_retries, default_headers)
+        options = _options(api_key, credentials, base_url, timeout, max_retries, default_headers)
         self._api = AsyncAPIClient(options, http_client)
 
     @property
@@ -124,6 +133,7 @@ class AsyncClient:
         self,
         *,
         api_key: str | NotGiven = NOT_GIVEN,
+        credentials: Mapping[str, Credential] | NotGiven = NOT_GIVEN,
         base_url: str | NotGiven = NOT_GIVEN,
         timeout: float | httpx.Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
@@ -133,6 +143,7 @@ class AsyncClient:
         current = self._api.options
         changed: dict[str, Any] = {
             "api_key": current.api_key if isinstance(api_key, NotGiven) else api_key,
+            "credentials": current.credentials if isinstance(credentials, NotGiven) else credentials,
             "base_url": current.base_url if isinstance(base_url, NotGiven) else base_url,
             "timeout": current.timeout if isinstance(timeout, NotGiven) else timeout,
             "max_retries": current.max_retries if isinstance(max_retries, NotGiven) else max_retries,

@@ -17,6 +17,8 @@
         ├── RateLimitError            429
         └── InternalServerError       5xx
 
+    MissingCredentialsError (a ValueError)   raised before sending: the operation needs credentials
+
 Each status error carries the raw response and its parsed body, with the fields of an error body
 ``{type, code, detail, attr}`` as attributes when the body has them.
 """
@@ -36,6 +38,15 @@ class APIError(Exception):
         super().__init__(message)
         self.message = message
         self.request = request
+
+
+class MissingCredentialsError(ValueError):
+    """The operation needs credentials the client was not given; nothing was sent."""
+
+    def __init__(self, operation: str, alternatives: list[str], ways: list[str]) -> None:
+        super().__init__(f"{operation} needs credentials for {' or '.join(alternatives)}: pass {' or '.join(ways)}")
+        self.operation = operation
+        self.alternatives = alternatives
 
 
 class APIConnectionError(APIError):

@@ -62,6 +62,9 @@ class DefaultResource:
             headers={
                 "X-Request-Id": x_request_id,
             },
+            cookies={
+                "session": session,
+            },
         )
         response = self._client.send(call)
         return _GET_ITEM(response)
@@ -99,6 +102,9 @@ class DefaultResourceWithRawResponse:
             },
             headers={
                 "X-Request-Id": x_request_id,
+            },
+            cookies={
+                "session": session,
             },
         )
         response = self._client.send(call)
@@ -143,6 +149,9 @@ class AsyncDefaultResource:
             headers={
                 "X-Request-Id": x_request_id,
             },
+            cookies={
+                "session": session,
+            },
         )
         response = await self._client.send(call)
         return _GET_ITEM(response)
@@ -180,6 +189,9 @@ class AsyncDefaultResourceWithRawResponse:
             },
             headers={
                 "X-Request-Id": x_request_id,
+            },
+            cookies={
+                "session": session,
             },
         )
         response = await self._client.send(call)
