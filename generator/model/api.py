@@ -76,6 +76,41 @@ class Response:
             None,
         )
 
+    @property
+    def text_type(self) -> str | None:
+        """The first ``text/*`` media type: its body is ``str``."""
+        return next((media.content_type for media in self.media_types if media.content_type.startswith("text/")), None)
+
+    @property
+    def binary_type(self) -> str | None:
+        """The first media type that is neither JSON with a model nor text: its body is ``bytes``."""
+        json_media = self.json_media_type
+        return next(
+            (
+                media.content_type
+                for media in self.media_types
+                if media is not json_media and not media.content_type.startswith("text/")
+                and not (is_json(media.content_type) and json_media is not None)
+            ),
+            None,
+        )
+
+    @property
+    def body_annotation(self) -> str | None:
+        """The body's type: the JSON model, ``str`` for text, ``bytes`` for the rest (a union when
+        several are declared, chosen by the answer's ``Content-Type``); None: no body."""
+        json_media = self.json_media_type
+        kinds = [json_media.annotation if json_media else None, "str" if self.text_type else None]
+        kinds.append("bytes" if self.binary_type else None)
+        found = [kind for kind in kinds if kind]
+        return " | ".join(found) if found else None
+
+    @property
+    def accept(self) -> str:
+        """What a client asks for: every declared media type, JSON first."""
+        types = sorted({media.content_type for media in self.media_types}, key=lambda kind: not is_json(kind))
+        return ", ".join(types) or "application/json"
+
 
 @dataclass(frozen=True)
 class SecurityScheme:

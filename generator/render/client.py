@@ -50,12 +50,26 @@ def wire_value(parameter: Parameter) -> str:
 
 
 def body_kind(body: Body) -> str:
+    """How the client sends a body: ``json``, ``form``, ``multipart``, ``text`` or ``binary`` (the first
+    the body declares, in that order)."""
     types = [media.content_type for media in body.media_types]
     if any(kind == "application/json" or kind.endswith("+json") for kind in types):
         return "json"
     if "application/x-www-form-urlencoded" in types:
         return "form"
-    return "multipart" if "multipart/form-data" in types else "json"
+    if "multipart/form-data" in types:
+        return "multipart"
+    return "text" if any(kind.startswith("text/") for kind in types) else "binary"
+
+
+def body_content_type(body: Body, kind: str) -> str:
+    """The declared media type a text or binary body is sent as; a range (``*/*``, ``text/*``) as
+    its plainest member."""
+    types = [media.content_type for media in body.media_types]
+    chosen = next((media for media in types if media.startswith("text/")), types[0]) if kind == "text" else types[0]
+    if "*" not in chosen:
+        return chosen
+    return "text/plain" if kind == "text" else "application/octet-stream"
 
 
 def body_dict(fields: tuple[BodyField, ...]) -> str:

@@ -124,6 +124,7 @@ def _environment(templates: Path) -> jinja2.Environment:
         status_name=_status_name,
         response_fields=_response_fields,
         body_kind=client.body_kind,
+        body_content_type=client.body_content_type,
         body_dict=client.body_dict,
         wire_value=client.wire_value,
     )
@@ -150,9 +151,8 @@ def _status_name(response: Response) -> str:
 def _response_fields(response: Response) -> list[tuple[str, str, str]]:
     """A response class's fields: (name, annotation, default), those with a default last."""
     fields = [] if response.fixed_status else [("status_code", "int", "")]
-    media_type = response.json_media_type
-    if media_type is not None and media_type.annotation is not None:
-        fields.append(("body", media_type.annotation, ""))
+    if response.body_annotation is not None:
+        fields.append(("body", response.body_annotation, ""))
     for declared in sorted(response.headers, key=lambda each: not each.required):
         fields.append((declared.python_name, declared.annotation, "" if declared.required else " | None = None"))
     return fields

@@ -20,6 +20,8 @@ class DeclaredResponse:
     """A response the spec declares; its fields are its slots, compared and shown by value."""
 
     __slots__: tuple[str, ...] = ()
+    text_type: ClassVar[str] = "text/plain"  # the Content-Type of a str body
+    binary_type: ClassVar[str] = "application/octet-stream"  # the Content-Type of a bytes body
 
     def headers(self) -> dict[str, object]:
         return {}

@@ -24,6 +24,7 @@ from typing import Any, Generic, NamedTuple, Protocol, TypeVar
 from urllib.parse import parse_qsl
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import to_json, to_jsonable_python
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -269,10 +270,29 @@ class Adapter(Generic[IdentityT]):
         if type(result) not in spec.responses:
             raise TypeError(f"{spec.operation_id} returned {type(result).__name__}, which the spec does not declare")
         body = getattr(result, "body", None)
-        content = b"" if body is None else body.model_dump_json(by_alias=True, exclude_unset=True).encode()
         headers = {name: str(value) for name, value in result.headers().items() if value is not None}
-        media_type = "application/json" if body is not None else None
-        return Response(content, result.status_code, headers, media_type)
+        if body is None:
+            return Response(b"", result.status_code, headers)
+        if isinstance(body, str) and "text_type" in type(result).__dict__:
+            return Response(body.encode(), result.status_code, headers, f"{result.text_type}; charset=utf-8")
+        if isinstance(body, bytes | bytearray):
+            return Response(bytes(body), result.status_code, headers, result.binary_type)
+        if isinstance(body, BaseModel):
+            content = body.model_dump_json(by_alias=True, exclude_unset=True).encode()
+        else:  # a list or map of models, or a plain value
+            content = to_json(_jsonable(body))
+        return Response(content, result.status_code, headers, "application/json")
+
+
+def _jsonable(value: Any) -> Any:
+    """A response body as JSON holds it: a model keeps only the fields that were set, in lists and maps too."""
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    if isinstance(value, list | tuple):
+        return [_jsonable(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): _jsonable(item) for key, item in value.items()}
+    return to_jsonable_python(value)
 
 
 class _Absent:

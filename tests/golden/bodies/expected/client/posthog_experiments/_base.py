@@ -85,7 +85,10 @@ class Call:
     headers: Mapping[str, Any] = field(default_factory=dict)
     cookies: Mapping[str, Any] = field(default_factory=dict)
     security: Security = ()
+    accept: str = "application/json"  # the success response's media types
     json: Any = NOT_GIVEN
+    content: Any = NOT_GIVEN  # a text or binary body: str, bytes, or an iterator of bytes
+    content_type: str = ""
     form: Mapping[str, Any] | None = None
     multipart: bool = False
     url: str | None = None  # an absolute URL the server gave (a page's `next`), used as it is
@@ -130,7 +133,7 @@ class BaseClient:
 
     def _build(self, call: Call, credentials: Sequence[tuple[str, str | tuple[str, str]]] = ()) -> httpx.Request:
         headers = {
-            "Accept": "application/json",
+            "Accept": call.accept,
             **self._options.headers,
             **{name: _text(value) for name, value in call.headers.items() if _given(value)},
         }
@@ -149,14 +152,23 @@ class BaseClient:
             else httpx.Timeout(self._options.timeout)
         )
         extensions = {"timeout": timeout.as_dict()}
+        if call.form is not None and call.multipart:
+            parts = [
+                (name, _part(name, item))
+                for name, value in call.form.items()
+                if _given(value)
+                for item in _items(value)
+            ]
+            return httpx.Request(call.method, url, params=query, headers=headers, files=parts, extensions=extensions)
         if call.form is not None:
             fields = {name: _text(value) for name, value in call.form.items() if _given(value)}
-            if call.multipart:
-                files = {name: (None, value) for name, value in fields.items()}
-                return httpx.Request(
-                    call.method, url, params=query, headers=headers, files=files, extensions=extensions
-                )
             return httpx.Request(call.method, url, params=query, headers=headers, data=fields, extensions=extensions)
+        if _given(call.content):  # text, or bytes: as they are, streamed when an iterator
+            headers["Content-Type"] = call.content_type
+            content = call.content.encode() if isinstance(call.content, str) else call.content
+            return httpx.Request(
+                call.method, url, params=query, headers=headers, content=content, extensions=extensions
+            )
         if _given(call.json):
             content = json.dumps(jsonable(call.json)).encode()
             headers["Content-Type"] = "application/json"
@@ -298,16 +310,27 @@ class Parser(Generic[T]):
     when the first response comes, not when the module is.
     """
 
-    def __init__(self, kind: Callable[[], Any]) -> None:
+    def __init__(self, kind: Callable[[], Any], *, text: bool = False, binary: bool = False) -> None:
         self._kind = kind
         self._adapter: TypeAdapter[T] | None = None
+        self._text = text  # a text/* body is declared: it is read as str
+        self._binary = binary  # another non-JSON body is declared: it is read as bytes
 
     def __call__(self, response: httpx.Response) -> T:
+        content_type = response.headers.get("content-type", "").partition(";")[0].strip().lower()
+        is_json = content_type in ("", "application/json") or content_type.endswith("+json")
+        if self._text and (content_type.startswith("text/") or (not is_json and not self._binary)):
+            return response.text  # type: ignore[return-value]
+        if self._binary and not (is_json and self._declares_json()) and not content_type.startswith("text/"):
+            return response.content  # type: ignore[return-value]
         if self._adapter is None:
             self._adapter = TypeAdapter(self._kind())
         if self._adapter.core_schema["type"] == "none":
             return None  # type: ignore[return-value]
         return self._adapter.validate_json(response.content)
+
+    def _declares_json(self) -> bool:
+        return self._kind() not in (str, bytes, str | bytes)
 
 
 def jsonable(value: Any) -> Any:
@@ -352,6 +375,29 @@ def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return value if isinstance(value, str) else json.dumps(value) if isinstance(value, (dict, list)) else str(value)
+
+
+def _items(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list | tuple) and not _is_file_tuple(value) else [value]
+
+
+def _is_file_tuple(value: Any) -> bool:
+    """``(filename, content)`` or ``(filename, content, content_type)``, as httpx takes a file."""
+    return (
+        isinstance(value, tuple)
+        and len(value) in (2, 3)
+        and isinstance(value[0], str | None)
+        and not isinstance(value[1], str | None)
+    )
+
+
+def _part(name: str, value: Any) -> Any:
+    """One multipart part: a file (bytes, a file object, or httpx's tuple) or a text field."""
+    if _is_file_tuple(value):
+        return value
+    if isinstance(value, bytes | bytearray) or hasattr(value, "read"):
+        return (getattr(value, "name", name), value)
+    return (None, _text(value))
 
 
 def _query_items(value: Any) -> list[str]:

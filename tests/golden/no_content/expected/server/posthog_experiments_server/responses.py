@@ -20,6 +20,8 @@ class DeclaredResponse:
     """A response the spec declares; its fields are its slots, compared and shown by value."""
 
     __slots__: tuple[str, ...] = ()
+    text_type: ClassVar[str] = "text/plain"  # the Content-Type of a str body
+    binary_type: ClassVar[str] = "application/octet-stream"  # the Content-Type of a bytes body
 
     def headers(self) -> dict[str, object]:
         return {}
@@ -57,8 +59,12 @@ EndSessionResponse: TypeAlias = EndSession204 | EndSession404
 class TouchSession200(DeclaredResponse):
     """200: The session's log."""
 
-    __slots__ = ()
+    __slots__ = ("body",)
     status_code: ClassVar[int] = 200
+    binary_type: ClassVar[str] = "application/json"
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
 
 
 class TouchSession404(DeclaredResponse):

@@ -18,7 +18,7 @@ from .._base import (
 
 _END_SESSION: Parser[None] = Parser(lambda: None)
 
-_TOUCH_SESSION: Parser[None] = Parser(lambda: None)
+_TOUCH_SESSION: Parser[bytes] = Parser(lambda: bytes, binary=True)
 
 
 class DefaultResource:
@@ -54,7 +54,7 @@ class DefaultResource:
         self,
         *,
         id: str,
-    ) -> None:
+    ) -> bytes:
         """POST /sessions/{id}"""
         call = Call(
             "POST",
@@ -66,7 +66,7 @@ class DefaultResource:
             headers={},
         )
         response = self._client.send(call)
-        _TOUCH_SESSION(response)
+        return _TOUCH_SESSION(response)
 
 
 class DefaultResourceWithRawResponse:
@@ -97,7 +97,7 @@ class DefaultResourceWithRawResponse:
         self,
         *,
         id: str,
-    ) -> APIResponse[None]:
+    ) -> APIResponse[bytes]:
         """POST /sessions/{id}"""
         call = Call(
             "POST",
@@ -145,7 +145,7 @@ class AsyncDefaultResource:
         self,
         *,
         id: str,
-    ) -> None:
+    ) -> bytes:
         """POST /sessions/{id}"""
         call = Call(
             "POST",
@@ -157,7 +157,7 @@ class AsyncDefaultResource:
             headers={},
         )
         response = await self._client.send(call)
-        _TOUCH_SESSION(response)
+        return _TOUCH_SESSION(response)
 
 
 class AsyncDefaultResourceWithRawResponse:
@@ -188,7 +188,7 @@ class AsyncDefaultResourceWithRawResponse:
         self,
         *,
         id: str,
-    ) -> APIResponse[None]:
+    ) -> APIResponse[bytes]:
         """POST /sessions/{id}"""
         call = Call(
             "POST",
