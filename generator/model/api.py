@@ -21,6 +21,8 @@ class Parameter:
     json_encoded: bool  # the value travels as JSON text (a parameter with `content: application/json`)
     is_array: bool
     explode: bool
+    style: str = "form"  # as the spec says, or its location's default: form (query, cookie), simple
+    object_properties: tuple[str, ...] | None = None  # an object's property names; None: not an object
 
 
 @dataclass(frozen=True)

@@ -262,6 +262,10 @@ class Builder:
             json_encoded = "json" in content_type
         annotation = self._annotation(pointers.join(at, "schema"), schema, constrained=True)
         default_style = "form" if location in ("query", "cookie") else "simple"
+        style = str(parameter.get("style", default_style))
+        resolved = self._deref(schema) if isinstance(schema, dict) else {}
+        properties = resolved.get("properties") if isinstance(resolved, dict) else None
+        is_object = not json_encoded and (isinstance(properties, dict) or _has_type(resolved, "object"))
         return api.Parameter(
             name=parameter["name"],
             python_name=naming.snake_name(parameter.get("x-python-name") or parameter["name"]),
@@ -272,8 +276,10 @@ class Builder:
             default=default_literal(schema),
             description=str(parameter.get("description") or ""),
             json_encoded=json_encoded,
-            is_array=not json_encoded and _is_array(schema),
-            explode=bool(parameter.get("explode", parameter.get("style", default_style) == "form")),
+            is_array=not json_encoded and _has_type(resolved, "array"),
+            explode=bool(parameter.get("explode", style == "form")),
+            style=style,
+            object_properties=tuple(sorted(properties or {})) if is_object else None,
         )
 
     def _body(self, operation_pointer: str, raw: Any) -> api.Body | None:
@@ -384,9 +390,9 @@ def _client_name(operation_id: str, tag: str) -> str:
     return _CLIENT_VERBS.get(name, name)
 
 
-def _is_array(schema: Any) -> bool:
+def _has_type(schema: Any, kind: str) -> bool:
     types = schema.get("type") if isinstance(schema, dict) else None
-    return types == "array" or (isinstance(types, list) and "array" in types)
+    return types == kind or (isinstance(types, list) and kind in types)
 
 
 def _content_hash(document: dict[str, Any]) -> str:

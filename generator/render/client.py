@@ -44,9 +44,12 @@ def wire_value(parameter: Parameter) -> str:
     """How a method hands a parameter's value to the request."""
     if parameter.json_encoded:
         return f"json_parameter({parameter.python_name})"
-    if parameter.is_array and not parameter.explode:
-        return f"joined_parameter({parameter.python_name})"
-    return parameter.python_name
+    plain_style = "form" if parameter.location in ("query", "cookie") else "simple"
+    plain_explode = parameter.style == "form"
+    if parameter.style == plain_style and parameter.explode == plain_explode:
+        return parameter.python_name
+    return f'styled({parameter.python_name}, "{parameter.style}", explode={parameter.explode})'
+
 
 
 def body_kind(body: Body) -> str:

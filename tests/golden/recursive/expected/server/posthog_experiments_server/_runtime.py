@@ -31,6 +31,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ._schema_model import NULL_NOT_ALLOWED, REFUSE_NULL
+from ._styles import ABSENT, header_value, path_value, query_value
 
 logger = logging.getLogger(__package__)
 
@@ -115,6 +116,8 @@ class ParameterSpec:
     is_array: bool = False
     explode: bool = True
     json_encoded: bool = False
+    style: str = ""  # as the spec says; empty: its location's plain one (form in the query, else simple)
+    object_properties: tuple[str, ...] | None = None  # an object's property names; None: not an object
 
 
 class FormFields(NamedTuple):
@@ -295,11 +298,7 @@ def _jsonable(value: Any) -> Any:
     return to_jsonable_python(value)
 
 
-class _Absent:
-    pass
-
-
-_ABSENT: Any = _Absent()
+_ABSENT: Any = ABSENT
 _REQUEST_CONTEXT = {REFUSE_NULL: True}  # requests are held to the schemas' nulls
 _URLENCODED = "application/x-www-form-urlencoded"
 # Content-Encoding -> zlib's wbits (None: nothing to undo); "deflate" is the zlib format (RFC 9110)
@@ -315,21 +314,30 @@ class _Invalid(Exception):
 
 
 def _parameter_value(request: Request, parameter: ParameterSpec) -> Any:
-    if parameter.location == "path":
-        return request.path_params.get(parameter.name, _ABSENT)
+    """The parameter's text as its style spells it (see ``_styles``); ``_ABSENT`` when not sent."""
+    is_object = parameter.object_properties is not None
     if parameter.location == "query":
-        if parameter.is_array:
-            values = request.query_params.getlist(parameter.name)
-            if not values:
-                return _ABSENT
-            return values if parameter.explode else [item for value in values for item in value.split(",")]
-        return request.query_params.get(parameter.name, _ABSENT)
-    if parameter.location == "header":
-        value = request.headers.get(parameter.name)
-        if value is None:
+        return query_value(
+            request.query_params.multi_items(),
+            parameter.name,
+            parameter.style or "form",
+            parameter.explode,
+            parameter.is_array,
+            parameter.object_properties,
+        )
+    if parameter.location == "path":
+        text = request.path_params.get(parameter.name)
+        if text is None:
             return _ABSENT
-        return value.split(",") if parameter.is_array else value
-    return request.cookies.get(parameter.name, _ABSENT)
+        return path_value(
+            text, parameter.name, parameter.style or "simple", parameter.explode, parameter.is_array, is_object
+        )
+    found = (
+        request.headers.get(parameter.name) if parameter.location == "header" else request.cookies.get(parameter.name)
+    )
+    if found is None:
+        return _ABSENT
+    return header_value(found, parameter.explode, parameter.is_array, is_object)
 
 
 def _decoded(spec: OperationSpec, parameter: ParameterSpec, value: Any) -> Any:

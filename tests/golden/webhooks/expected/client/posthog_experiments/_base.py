@@ -32,6 +32,7 @@ from pydantic import BaseModel, TypeAdapter
 
 from ._auth import ClientCredentials, Credential, Scheme, Tokens, choose, place, resolve
 from ._errors import APIConnectionError, APITimeoutError, AuthenticationError, error_for
+from ._styles import Styled, path_text, query_pairs, simple_text
 
 T = TypeVar("T")
 
@@ -135,11 +136,11 @@ class BaseClient:
         headers = {
             "Accept": call.accept,
             **self._options.headers,
-            **{name: _text(value) for name, value in call.headers.items() if _given(value)},
+            **{name: _simple(value) for name, value in call.headers.items() if _given(value)},
         }
         url = httpx.URL(call.url) if call.url else httpx.URL(self._options.base_url.rstrip("/") + self._path(call))
-        pairs = [(name, item) for name, value in call.query.items() if _given(value) for item in _query_items(value)]
-        cookies = {name: _text(value) for name, value in call.cookies.items() if _given(value)}
+        pairs = [pair for name, value in call.query.items() if _given(value) for pair in _query_pairs(name, value)]
+        cookies = {name: _simple(value) for name, value in call.cookies.items() if _given(value)}
         for name, value in credentials:
             place(self._options.schemes[name], value, headers, pairs, cookies)
         if cookies:
@@ -183,7 +184,7 @@ class BaseClient:
         missing = [name for name in _PLACEHOLDER.findall(call.path) if name not in values]
         if missing:
             raise ValueError(f"{', '.join(missing)} must be given, or set as a default when making the client")
-        return call.path.format(**{name: quote(_text(value), safe="") for name, value in values.items()})
+        return call.path.format(**{name: _path_text(name, value) for name, value in values.items()})
 
     def _retry_delay(self, attempt: int, response: httpx.Response | None) -> float:
         if response is not None:
@@ -361,9 +362,9 @@ def json_parameter(value: Any) -> str | None:
     return json.dumps(jsonable(value)) if _given(value) else None
 
 
-def joined_parameter(value: Any) -> str | None:
-    """An array parameter that travels comma-separated (``explode: false``)."""
-    return ",".join(_text(item) for item in value) if _given(value) else None
+def styled(value: Any, style: str, explode: bool) -> Styled | None:
+    """A parameter whose style or explode is not its location's plain default (see ``_styles``)."""
+    return Styled(value, style, explode) if _given(value) else None
 
 
 def _given(value: Any) -> bool:
@@ -400,10 +401,28 @@ def _part(name: str, value: Any) -> Any:
     return (None, _text(value))
 
 
-def _query_items(value: Any) -> list[str]:
-    if isinstance(value, (list, tuple)):
-        return [_text(item) for item in value]
-    return [_text(value)]
+def _query_pairs(name: str, value: Any) -> list[tuple[str, str]]:
+    if isinstance(value, Styled):
+        return query_pairs(name, _plain(value.value), value.style, value.explode)
+    return query_pairs(name, _plain(value), "form", explode=True)
+
+
+def _path_text(name: str, value: Any) -> str:
+    if isinstance(value, Styled):
+        return path_text(name, _plain(value.value), value.style, value.explode)
+    return path_text(name, _plain(value), "simple", explode=False)
+
+
+def _simple(value: Any) -> str:
+    if isinstance(value, Styled):
+        return simple_text(_plain(value.value), value.explode)
+    return simple_text(_plain(value), explode=False)
+
+
+def _plain(value: Any) -> Any:
+    """A parameter's value as JSON holds it, a tuple as a list."""
+    value = jsonable(value)
+    return list(value) if isinstance(value, tuple) else value
 
 
 def _retry_after(headers: httpx.Headers) -> float | None:

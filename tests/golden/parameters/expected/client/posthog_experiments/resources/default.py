@@ -17,8 +17,8 @@ from .._base import (
     Call,
     Parser,
     SyncAPIClient,
-    joined_parameter,
     json_parameter,
+    styled,
 )
 
 _GET_ITEM: Parser[models.Item] = Parser(lambda: models.Item)
@@ -55,7 +55,7 @@ class DefaultResource:
                 "store_id": store_id,
             },
             query={
-                "fields": joined_parameter(fields),
+                "fields": styled(fields, "form", explode=False),
                 "filter": json_parameter(filter),
                 "verbose": verbose,
             },
@@ -96,7 +96,7 @@ class DefaultResourceWithRawResponse:
                 "store_id": store_id,
             },
             query={
-                "fields": joined_parameter(fields),
+                "fields": styled(fields, "form", explode=False),
                 "filter": json_parameter(filter),
                 "verbose": verbose,
             },
@@ -142,7 +142,7 @@ class AsyncDefaultResource:
                 "store_id": store_id,
             },
             query={
-                "fields": joined_parameter(fields),
+                "fields": styled(fields, "form", explode=False),
                 "filter": json_parameter(filter),
                 "verbose": verbose,
             },
@@ -183,7 +183,7 @@ class AsyncDefaultResourceWithRawResponse:
                 "store_id": store_id,
             },
             query={
-                "fields": joined_parameter(fields),
+                "fields": styled(fields, "form", explode=False),
                 "filter": json_parameter(filter),
                 "verbose": verbose,
             },
