@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -177,7 +178,7 @@ def test_a_pattern_that_backtracks_without_end_in_python_is_checked_at_once(tmp_
 def test_names_an_author_chose_are_spec_not_data(tmp_path: Path) -> None:
     """A response named ``default``, a property named ``enum`` and a header named ``example`` hold spec:
     their references resolve and their schemas are rendered (they were once skipped as data)."""
-    spec = {
+    spec: dict[str, Any] = {
         "openapi": "3.0.3",
         "info": {"title": "T", "version": "1"},
         "paths": {
@@ -239,7 +240,7 @@ def test_names_an_author_chose_are_spec_not_data(tmp_path: Path) -> None:
 def test_a_code_frame_of_a_one_line_document_shows_the_column_not_the_whole_line(tmp_path: Path) -> None:
     """A minified JSON document is one line: the frame is a window around the column, caret under it."""
     padding = {f"p{i}": {"get": {"responses": {"200": {"description": "ok"}}}} for i in range(300)}
-    spec = {
+    spec: dict[str, Any] = {
         "openapi": "3.0.3",
         "info": {"title": "T", "version": "1"},
         "paths": {**{f"/{k}": v for k, v in padding.items()}},

@@ -7,6 +7,7 @@ import importlib
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import httpx
 import pydantic
@@ -50,7 +51,7 @@ class _Recorder:
     """A Receiver that keeps what it was given."""
 
     def __init__(self) -> None:
-        self.received: list[tuple[str, object]] = []
+        self.received: list[tuple[str, Any]] = []
 
     async def new_pet_post(self, body: object) -> None:
         self.received.append(("new_pet_post", body))

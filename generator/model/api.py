@@ -91,7 +91,8 @@ class Response:
             (
                 media.content_type
                 for media in self.media_types
-                if media is not json_media and not media.content_type.startswith("text/")
+                if media is not json_media
+                and not media.content_type.startswith("text/")
                 and not (is_json(media.content_type) and json_media is not None)
             ),
             None,

@@ -51,7 +51,6 @@ def wire_value(parameter: Parameter) -> str:
     return f'styled({parameter.python_name}, "{parameter.style}", explode={parameter.explode})'
 
 
-
 def body_kind(body: Body) -> str:
     """How the client sends a body: ``json``, ``form``, ``multipart``, ``text`` or ``binary`` (the first
     the body declares, in that order)."""
