@@ -184,12 +184,16 @@ def test_iterating_a_page_goes_through_every_page() -> None:
 def test_async_pages_and_methods() -> None:
     recorder = Recorder(_pages(2))
 
-    async def run() -> list[int]:
+    async def run() -> tuple[list[int], list[int], bool]:
         async with recorder.async_client() as client:
-            page = await client.experiments.list(limit=2)
-            return [experiment.id async for experiment in page]
+            page = await client.experiments.list(limit=2)  # awaited: the first page
+            awaited = [experiment.id async for experiment in page]
+            # as the sync client reads: every item of every page, without an await
+            direct = [experiment.id async for experiment in client.experiments.list(limit=2)]
+            first = await client.experiments.list(limit=2)
+            return awaited, direct, first.has_next_page()
 
-    assert asyncio.run(run()) == [1, 2, 3, 4]
+    assert asyncio.run(run()) == ([1, 2, 3, 4], [1, 2, 3, 4], True)
 
 
 @pytest.mark.parametrize(
@@ -363,8 +367,10 @@ def main() -> None:
 
 async def amain() -> None:
     async with AsyncClient(api_key="phx", project_id="1") as client:
-        async for experiment in await client.experiments.list():
+        async for experiment in client.experiments.list():
             print(experiment.feature_flag.key)
+        first_page = await client.experiments.list(limit=10)
+        print(len(first_page.results))
         results = await client.experiments.results(id=1, refresh="true")
         print(results.is_cached)
 

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
         RateLimitError,
         UnprocessableEntityError,
     )
-    from ._pages import AsyncPage, SyncPage
+    from ._pages import AsyncPage, AsyncPager, SyncPage
 
 __version__ = "1.0.0"
 _WHERE = {
@@ -47,6 +47,7 @@ _WHERE = {
     "APIResponse": "._base",
     "SyncPage": "._pages",
     "AsyncPage": "._pages",
+    "AsyncPager": "._pages",
     "ClientCredentials": "._auth",
     **dict.fromkeys(
         [
@@ -78,6 +79,7 @@ __all__ = [
     "ApprovalRequiredError",
     "AsyncClient",
     "AsyncPage",
+    "AsyncPager",
     "AuthenticationError",
     "BadRequestError",
     "Client",

@@ -20,7 +20,7 @@ from .._base import (
     SyncAPIClient,
     json_parameter,
 )
-from .._pages import AsyncPage, SyncPage
+from .._pages import AsyncPager, SyncPage
 
 _LIST: Parser[models.PaginatedExperimentList] = Parser(lambda: models.PaginatedExperimentList)
 
@@ -701,7 +701,7 @@ class AsyncExperimentsResource:
         """The same methods, returning the raw response (status, headers) with ``parse()``."""
         return AsyncExperimentsResourceWithRawResponse(self._client)
 
-    async def list(
+    def list(
         self,
         *,
         project_id: str | None = None,
@@ -711,7 +711,7 @@ class AsyncExperimentsResource:
         offset: int | None = None,
         search: str | None = None,
         status: models.ExperimentStatusFilter | None = None,
-    ) -> AsyncPage[models.Experiment]:
+    ) -> AsyncPager[models.Experiment]:
         """List experiments"""
         call = Call(
             "GET",
@@ -730,8 +730,7 @@ class AsyncExperimentsResource:
             headers={},
             security=(("PersonalAPIKeyAuth",), ("PersonalAPIKeyQuery",)),
         )
-        response = await self._client.send(call)
-        return AsyncPage(self._client, _LIST(response), _LIST, call.security)
+        return AsyncPager(self._client, call, _LIST)
 
     async def create(
         self,

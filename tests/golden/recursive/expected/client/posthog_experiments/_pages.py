@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Generator, Iterator
 from typing import Any, Generic, TypeVar
 
 import httpx
@@ -79,3 +79,24 @@ class AsyncPage(Generic[ItemT]):
             if not page.has_next_page():
                 return
             page = await page.next_page()
+
+
+class AsyncPager(Generic[ItemT]):
+    """What an async list method answers: ``await`` it for the first page, or go through every
+    item of every page with ``async for``, as with the sync client's page."""
+
+    def __init__(self, client: AsyncAPIClient, call: Call, parse: Callable[[httpx.Response], Any]) -> None:
+        self._client = client
+        self._call = call
+        self._parse = parse
+
+    def __await__(self) -> Generator[Any, None, AsyncPage[ItemT]]:
+        return self._first_page().__await__()
+
+    async def __aiter__(self) -> AsyncIterator[ItemT]:
+        async for item in await self._first_page():
+            yield item
+
+    async def _first_page(self) -> AsyncPage[ItemT]:
+        response = await self._client.send(self._call)
+        return AsyncPage(self._client, self._parse(response), self._parse, self._call.security)

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
         RateLimitError,
         UnprocessableEntityError,
     )
-    from ._pages import AsyncPage, SyncPage
+    from ._pages import AsyncPage, AsyncPager, SyncPage
 
 __version__ = "1.0.0"
 _WHERE = {
@@ -46,6 +46,7 @@ _WHERE = {
     "APIResponse": "._base",
     "SyncPage": "._pages",
     "AsyncPage": "._pages",
+    "AsyncPager": "._pages",
     "ClientCredentials": "._auth",
     **dict.fromkeys(
         [
@@ -75,6 +76,7 @@ __all__ = [
     "APITimeoutError",
     "AsyncClient",
     "AsyncPage",
+    "AsyncPager",
     "AuthenticationError",
     "BadRequestError",
     "Client",
