@@ -254,7 +254,7 @@ class Builder:
     def _parameter(self, at: str, parameter: dict[str, Any]) -> api.Parameter:
         location = parameter["in"]
         if parameter.get("allowReserved") is True:
-            message = "allowReserved is not followed: reserved characters are sent percent-encoded, as servers read alike"
+            message = "allowReserved is not followed: reserved characters are sent percent-encoded (read alike)"
             self.problems.append(self.context.problem(pointers.join(at, "allowReserved"), "not-rendered", message))
         content = parameter.get("content")
         schema = parameter.get("schema", {})
