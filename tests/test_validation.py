@@ -301,3 +301,16 @@ def test_an_example_of_a_subtype_whose_base_has_the_discriminator_is_checked(tmp
     assert [p.pointer for p in problems] == [
         "#/paths/~1pets/get/responses/200/content/application~1json/examples/bad/value/lives"
     ]
+
+
+def test_a_3_0_response_s_siblings_of_its_ref_are_not_checked(tmp_path: Path) -> None:
+    """A real directory document puts headers beside a response's $ref; 3.0 ignores them, and so does the
+    example check (it once looked their schema up where the validator, rightly, did not have it)."""
+    spec = (
+        "openapi: 3.0.3\ninfo: {title: T, version: '1'}\npaths:\n  /d:\n    get:\n      operationId: get_d\n"
+        "      responses:\n        '200':\n          $ref: '#/components/responses/File'\n"
+        "          headers: {Content-Disposition: {schema: {type: string, example: 1}}}\n"
+        "components:\n  responses:\n    File: {description: A file.}\n"
+    )
+    (tmp_path / "file.yaml").write_text(spec)
+    assert [p.rule for p in validate(tmp_path / "file.yaml").problems] == []

@@ -28,8 +28,9 @@ RULE = "example-valid"
 
 def check(context: Context) -> Iterator[Problem]:
     factory = _ValidatorFactory(context)
-    for site in walk.example_sites(context.data):
-        holder = refs.lookup(context.data, site.holder)
+    data = factory.root_data  # in 3.0 without what stands beside a $ref, which 3.0 ignores
+    for site in walk.example_sites(data):
+        holder = refs.lookup(data, site.holder)
         validator = factory.for_schema(context.document, site.schema_pointer, site.direction)
         if "example" in holder:
             yield from _errors(
@@ -46,7 +47,7 @@ def check(context: Context) -> Iterator[Problem]:
                 yield from _example_object(
                     context, validator, example, pointers.join(site.holder, "examples", name), site.schema_pointer
                 )
-    for root_pointer, root in walk.schema_roots(context.data):
+    for root_pointer, root in walk.schema_roots(data):
         yield from _schema_examples(context, factory, root_pointer, root)
 
 
@@ -109,18 +110,19 @@ class _ValidatorFactory:
         self._context = context
         spec = DRAFT202012 if context.version == "3.1" else DRAFT4
         self._spec = spec
+        self.root_data = self._read(context.document.data)
         self._registry: Registry[Any] = Registry(retrieve=self._retrieve)  # type: ignore[call-arg]
-        self._registry = self._registry.with_resource(_uri(context.document), self._resource(context.document.data))
+        self._registry = self._registry.with_resource(_uri(context.document), spec.create_resource(self.root_data))
 
     def _retrieve(self, uri: str) -> Resource[Any]:
         for document in self._context.resolver.documents:
             if _uri(document) == uri:
-                return self._resource(document.data)
+                return self._spec.create_resource(self._read(document.data))
         raise LookupError(uri)
 
-    def _resource(self, data: Any) -> Resource[Any]:
-        # OpenAPI 3.0 ignores whatever stands beside a $ref; its validators would read it
-        return self._spec.create_resource(data if self._context.version == "3.1" else _without_ref_siblings(data))
+    def _read(self, data: Any) -> Any:
+        """A document as its version reads it: OpenAPI 3.0 ignores whatever stands beside a $ref."""
+        return data if self._context.version == "3.1" else _without_ref_siblings(data)
 
     def for_schema(self, document: source.SourceDocument, pointer: str, direction: str) -> Validator:
         wrapper = {"$ref": f"{_uri(document)}#{pointer}"}
