@@ -282,7 +282,11 @@ def _needs_class(schema: Any) -> bool:
     """Whether an inline schema is more than a type expression can say."""
     if not isinstance(schema, dict) or "$ref" in schema:
         return False
-    if "properties" in schema or "allOf" in schema or "discriminator" in schema:
+    if "properties" in schema or "discriminator" in schema:
+        return True
+    if isinstance(schema.get("allOf"), list):  # one member is that member's type (a $ref, nullable or not)
+        return len(schema["allOf"]) != 1 or _needs_class(schema["allOf"][0]) or not isinstance(schema["allOf"][0], dict)
+    if "allOf" in schema:
         return True
     if any(isinstance(schema.get(key), list) for key in ("oneOf", "anyOf")):
         return any(_needs_class(member) for member in schema.get("oneOf", []) + schema.get("anyOf", []))

@@ -37,7 +37,12 @@ def client_parameter(parameter: Parameter, settings: Settings) -> str:
     annotation = builtin_safe(parameter.plain_annotation)
     if parameter.required and parameter.name not in settings.client_parameter_env:
         return annotation
-    return f"{annotation} | None = None"
+    return f"{or_none(annotation)} = None"
+
+
+def or_none(annotation: str) -> str:
+    """``annotation`` admitting None, without saying ``| None`` twice."""
+    return annotation if annotation.endswith("| None") or annotation in ("None", "Any") else f"{annotation} | None"
 
 
 def wire_value(parameter: Parameter) -> str:

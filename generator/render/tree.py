@@ -114,6 +114,7 @@ def _environment(templates: Path) -> jinja2.Environment:
         security_literal=repr,
         call_security=lambda security: repr(tuple(tuple(name for name, _ in alternative) for alternative in security)),
         builtin_safe=client.builtin_safe,
+        or_none=client.or_none,
         format_model=lambda name: f"`{name}`",
         set_literal=lambda values: "{" + ", ".join(json.dumps(value) for value in values) + "}" if values else "set()",
         inline=_inline,

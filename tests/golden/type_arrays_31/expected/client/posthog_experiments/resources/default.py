@@ -37,7 +37,7 @@ class DefaultResource:
     def list_notes(
         self,
         *,
-        before: AwareDatetime | None | None = None,
+        before: AwareDatetime | None = None,
     ) -> builtins.list[models.Note]:
         """GET /notes"""
         call = Call(
@@ -62,7 +62,7 @@ class DefaultResourceWithRawResponse:
     def list_notes(
         self,
         *,
-        before: AwareDatetime | None | None = None,
+        before: AwareDatetime | None = None,
     ) -> APIResponse[builtins.list[models.Note]]:
         """GET /notes"""
         call = Call(
@@ -92,7 +92,7 @@ class AsyncDefaultResource:
     async def list_notes(
         self,
         *,
-        before: AwareDatetime | None | None = None,
+        before: AwareDatetime | None = None,
     ) -> builtins.list[models.Note]:
         """GET /notes"""
         call = Call(
@@ -117,7 +117,7 @@ class AsyncDefaultResourceWithRawResponse:
     async def list_notes(
         self,
         *,
-        before: AwareDatetime | None | None = None,
+        before: AwareDatetime | None = None,
     ) -> APIResponse[builtins.list[models.Note]]:
         """GET /notes"""
         call = Call(

@@ -11,4 +11,4 @@ class ListNotesRequest(BaseModel):
     """GET /notes"""
 
     model_config = ConfigDict(frozen=True)
-    before: AwareDatetime | None | None = None
+    before: AwareDatetime | None = None
