@@ -314,3 +314,30 @@ def test_a_3_0_response_s_siblings_of_its_ref_are_not_checked(tmp_path: Path) ->
     )
     (tmp_path / "file.yaml").write_text(spec)
     assert [p.rule for p in validate(tmp_path / "file.yaml").problems] == []
+
+
+def test_a_discriminator_mapping_names_the_schemas_by_their_class_names(tmp_path: Path) -> None:
+    """Microsoft Graph names schemas ``microsoft.graph.x`` and maps discriminators to them; the mapping
+    kept those names, and datamodel-code-generator then made a package of modules instead of one."""
+    spec = (
+        "openapi: 3.0.3\ninfo: {title: T, version: '1'}\npaths:\n  /p:\n    get:\n      operationId: get_p\n"
+        "      responses:\n        '200':\n          description: ok\n          content:\n"
+        "            application/json:\n              schema: {$ref: '#/components/schemas/graph.entity'}\n"
+        "components:\n  schemas:\n    graph.entity:\n      type: object\n      required: ['@type']\n"
+        "      properties: {'@type': {type: string}}\n"
+        "      discriminator:\n        propertyName: '@type'\n"
+        "        mapping: {'#graph.user': '#/components/schemas/graph.user', '#graph.group': graph.group}\n"
+        "    graph.user:\n      allOf: [{$ref: '#/components/schemas/graph.entity'}]\n"
+        "      properties: {name: {type: string}}\n"
+        "    graph.group:\n      allOf: [{$ref: '#/components/schemas/graph.entity'}]\n"
+        "      properties: {size: {type: integer}}\n"
+    )
+    (tmp_path / "graph.yaml").write_text(spec)
+    assert main(["generate", "--spec", str(tmp_path / "graph.yaml"), "--out", str(tmp_path / "out")]) == 0
+    report = validate(tmp_path / "graph.yaml")
+    assert report.normalized is not None
+    entity = report.normalized.document["components"]["schemas"]["GraphEntity"]
+    assert entity["discriminator"]["mapping"] == {
+        "#graph.group": "#/components/schemas/GraphGroup",
+        "#graph.user": "#/components/schemas/GraphUser",
+    }

@@ -130,6 +130,8 @@ class _Normalizer:
             at = pointers.join(here, key)
             if names and not key.startswith("x-"):  # a response named `default`, a header `example`
                 result[key] = self._rewrite(item, document, at, in_schema=False)
+            elif in_schema and key == "discriminator" and isinstance(item, dict):
+                result[key] = self._rewrite_discriminator(item, document, at)
             elif in_schema and key == "enum" and (spelled := _spelled_as_strings(value)) is not None:
                 result[key] = spelled
                 self.problems.append(self.context.problem(at, "enum-type", _spelled_message(item)))
@@ -187,6 +189,22 @@ class _Normalizer:
             return dict(value)  # a local ref to a component of the root: kept as it is
         # A non-schema part of another file: put it in place, its own refs rewritten from there.
         return self._rewrite(target.value, target.document, target.pointer, in_schema=False)
+
+    def _rewrite_discriminator(self, value: dict[str, Any], document: source.SourceDocument, here: str) -> Any:
+        """A discriminator whose mapping names the schemas by their class names, as its refs do."""
+        mapping = value.get("mapping")
+        if not isinstance(mapping, dict):
+            return copy.deepcopy(value)
+        rewritten = {}
+        for key, target in mapping.items():
+            # a ref, or a bare schema name, which means the component of that name
+            ref = target if isinstance(target, str) and ("/" in target or "#" in target) else f"#{SCHEMAS}/{target}"
+            try:
+                mapped = self._rewrite_ref({"$ref": ref}, document, pointers.join(here, "mapping", key), in_schema=True)
+            except refs.UnresolvableRefError:
+                mapped = {"$ref": target}  # the references rule says where
+            rewritten[key] = mapped.get("$ref", target)
+        return {**copy.deepcopy(value), "mapping": rewritten}
 
     def _hoist_inline(self, document: dict[str, Any], components: dict[str, Any]) -> None:
         """Give inline object schemas of bodies, responses, parameters and headers a component name,
