@@ -89,8 +89,7 @@ def _annotate(schema: Any) -> str:
         nullable = nullable or None in schema["enum"]
         text = f"Literal[{', '.join(_literal(value) for value in values)}]"
     elif isinstance(alternatives := schema.get("oneOf") or schema.get("anyOf"), list):
-        members = [_annotate(member) for member in alternatives]
-        text = " | ".join(dict.fromkeys(members))
+        text = union([_annotate(member) for member in alternatives])
     elif isinstance(schema.get("allOf"), list) and len(schema["allOf"]) == 1:
         text = _annotate(schema["allOf"][0])
     else:
@@ -106,7 +105,32 @@ def _annotate(schema: Any) -> str:
                 raise CannotRender("an inline object schema here needs a name: move it to components/schemas")
             parts = ["Any"]
         text = " | ".join(parts)
-    return f"{text} | None" if nullable and text not in ("Any", "None") else text
+    return union([text, "None"]) if nullable and text not in ("Any", "None") else text
+
+
+def union(annotations: list[str]) -> str:
+    """The union of ``annotations``: each type once, ``None`` last (``str | None`` and ``list[str] | None``
+    make ``str | list[str] | None``)."""
+    parts = dict.fromkeys(part for annotation in annotations for part in _top_level_parts(annotation))
+    if "Any" in parts:
+        return "Any"
+    ordered = [part for part in parts if part != "None"] + (["None"] if "None" in parts else [])
+    return " | ".join(ordered)
+
+
+def _top_level_parts(annotation: str) -> list[str]:
+    """``a | b[c | d]`` -> ``["a", "b[c | d]"]``: split at the bars outside brackets."""
+    parts, depth, start = [], 0, 0
+    for index, character in enumerate(annotation):
+        if character == "[":
+            depth += 1
+        elif character == "]":
+            depth -= 1
+        elif character == "|" and depth == 0:
+            parts.append(annotation[start:index].strip())
+            start = index + 1
+    parts.append(annotation[start:].strip())
+    return parts
 
 
 def _annotate_type(kind: str, schema: dict[str, Any]) -> str:

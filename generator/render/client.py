@@ -40,6 +40,13 @@ def client_parameter(parameter: Parameter, settings: Settings) -> str:
     return f"{or_none(annotation)} = None"
 
 
+def or_not_given(annotation: str) -> str:
+    """``annotation | NotGiven``, with a ``None`` it admits kept last."""
+    if annotation.endswith(" | None"):
+        return f"{annotation.removesuffix(' | None')} | NotGiven | None"
+    return f"{annotation} | NotGiven"
+
+
 def or_none(annotation: str) -> str:
     """``annotation`` admitting None, without saying ``| None`` twice."""
     return annotation if annotation.endswith("| None") or annotation in ("None", "Any") else f"{annotation} | None"

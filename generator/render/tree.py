@@ -115,6 +115,7 @@ def _environment(templates: Path) -> jinja2.Environment:
         call_security=lambda security: repr(tuple(tuple(name for name, _ in alternative) for alternative in security)),
         builtin_safe=client.builtin_safe,
         or_none=client.or_none,
+        or_not_given=client.or_not_given,
         format_model=lambda name: f"`{name}`",
         set_literal=lambda values: "{" + ", ".join(json.dumps(value) for value in values) + "}" if values else "set()",
         inline=_inline,
