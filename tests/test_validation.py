@@ -341,3 +341,18 @@ def test_a_discriminator_mapping_names_the_schemas_by_their_class_names(tmp_path
         "#graph.group": "#/components/schemas/GraphGroup",
         "#graph.user": "#/components/schemas/GraphUser",
     }
+
+
+def test_body_fields_python_would_name_alike_pass_the_body_whole(tmp_path: Path) -> None:
+    """Trello's ``prefs/background`` and ``prefs_background`` made two keyword arguments of one name."""
+    spec = (
+        "openapi: 3.0.3\ninfo: {title: T, version: '1'}\npaths:\n  /b:\n    put:\n      operationId: put_b\n"
+        "      requestBody:\n        content:\n          application/json:\n            schema:\n"
+        "              type: object\n              properties:\n"
+        "                prefs/background: {type: string}\n                prefs_background: {type: string}\n"
+        "      responses:\n        '204': {description: ok}\n"
+    )
+    (tmp_path / "b.yaml").write_text(spec)
+    assert main(["generate", "--spec", str(tmp_path / "b.yaml"), "--out", str(tmp_path / "out")]) == 0
+    (operation,) = validate(tmp_path / "b.yaml").api.operations  # type: ignore[union-attr]
+    assert operation.body_fields is None

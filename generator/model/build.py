@@ -177,11 +177,13 @@ class Builder:
         if found is None:
             return None
         properties, required = found
-        fields = []
+        fields: list[api.BodyField] = []
         for name, schema in sorted(properties.items()):
             python_name = naming.snake_name(name)
-            if python_name in taken or python_name in ("self", "body"):
-                return None  # a field a parameter already names: the body is passed whole, as its model
+            if python_name in {*taken, "self", "body", *(field.python_name for field in fields)}:
+                # a name a parameter or another field (`prefs/background`, `prefs_background`) already has:
+                # the body is passed whole, as its model
+                return None
             at = pointers.join(operation_pointer, "requestBody")
             description = str(self._deref(schema).get("description") or "") if isinstance(schema, dict) else ""
             try:
