@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator import naming
-from generator.model.annotations import annotate
+from generator.model.annotations import annotate, union
 from generator.model.api import Api, Body, BodyField, Parameter
 from generator.settings import Settings
 
@@ -42,14 +42,12 @@ def client_parameter(parameter: Parameter, settings: Settings) -> str:
 
 def or_not_given(annotation: str) -> str:
     """``annotation | NotGiven``, with a ``None`` it admits kept last."""
-    if annotation.endswith(" | None"):
-        return f"{annotation.removesuffix(' | None')} | NotGiven | None"
-    return f"{annotation} | NotGiven"
+    return union([annotation, "NotGiven"])
 
 
 def or_none(annotation: str) -> str:
     """``annotation`` admitting None, without saying ``| None`` twice."""
-    return annotation if annotation.endswith("| None") or annotation in ("None", "Any") else f"{annotation} | None"
+    return union([annotation, "None"])
 
 
 def wire_value(parameter: Parameter) -> str:
